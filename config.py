@@ -1,0 +1,104 @@
+"""Configuration classes, every value read from a ``KRUG_*`` environment variable.
+
+Operators' scripts and the benchmark rely on these names (ENGINEERING.md); keep them stable
+and document any new one in the README.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("KRUG_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """Use KRUG_SECRET_KEY, else a key generated once and kept in the instance folder."""
+    explicit = _env("KRUG_SECRET_KEY")
+    if explicit:
+        return explicit
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings for ``python app.py``: one process, SQLite in ``instance/``."""
+
+    TESTING = False
+
+    def __init__(self) -> None:
+        self.INSTANCE_DIR = INSTANCE_DIR
+        self.HOST = _env("KRUG_HOST", "127.0.0.1")
+        self.PORT = _env_int("KRUG_PORT", 5000)
+        self.PUBLIC_URL = _env("KRUG_PUBLIC_URL")
+        self.DATABASE_URL = _env("KRUG_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'krug.sqlite3'}")
+        self.MESSAGE_QUEUE = _env("KRUG_MESSAGE_QUEUE")
+        self.TIME_SCALE = _env_float("KRUG_TIME_SCALE", 1.0)
+        self.RETENTION_HOURS = _env_float("KRUG_RETENTION_HOURS", 24.0)
+        self.ASYNC_MODE = _env("KRUG_ASYNC_MODE", "eventlet")
+        # eventlet's default caps a process at 1 024 simultaneous connections.
+        self.MAX_CONNECTIONS = _env_int("KRUG_MAX_CONNECTIONS", 10000)
+        # A phone that drops its socket is shown as "reconnecting" this long before "away".
+        self.PRESENCE_GRACE_SECONDS = _env_float("KRUG_PRESENCE_GRACE_SECONDS", 90.0)
+        self.LOG_LEVEL = _env("KRUG_LOG_LEVEL", "INFO")
+        self.SECRET_KEY = _secret_key(INSTANCE_DIR)
+
+
+class TestConfig(Config):
+    """In-process tests: threading mode (no eventlet in the test process), fast clock."""
+
+    TESTING = True
+
+    def __init__(self, **overrides: object) -> None:
+        super().__init__()
+        self.ASYNC_MODE = "threading"
+        self.MESSAGE_QUEUE = None
+        self.DATABASE_URL = "sqlite://"
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+
+class ProductionConfig(Config):
+    """Behind nginx/TLS: same variables, but a secret key must be given explicitly."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not _env("KRUG_SECRET_KEY"):
+            raise RuntimeError("KRUG_SECRET_KEY must be set in production (KRUG_ENV=production)")
+
+
+def from_environment() -> Config:
+    return ProductionConfig() if _env("KRUG_ENV") == "production" else Config()

@@ -1,0 +1,71 @@
+"""Krug: live facilitation for intervision and Balint groups."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from .engine import SystemClock
+from .extensions import babel, db, socketio
+from .format_store import FormatStore
+from .i18n import compile_catalogues, select_locale
+from .services import Services
+from .store import RoomStore
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Socket.IO payloads above this are refused at the transport (cards are at most 500 characters).
+MAX_PAYLOAD_BYTES = 64 * 1024
+
+
+def create_app(config=None, clock=None) -> Flask:
+    """Create and configure an instance of Krug."""
+    if config is None:
+        from config import from_environment
+
+        config = from_environment()
+    app = Flask(
+        __name__,
+        instance_path=str(config.INSTANCE_DIR),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(config)
+    _configure_logging(app)
+
+    compile_catalogues()
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    db.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE"],
+        max_http_buffer_size=MAX_PAYLOAD_BYTES,
+        # A phone switching apps should not churn presence: the grace tuple adds 5 s to the timeout.
+        ping_interval=(25, 5),
+        ping_timeout=20,
+        logger=False,
+        engineio_logger=False,
+    )
+    app.extensions["krug"] = Services(
+        db=db, rooms=RoomStore(db, clock or SystemClock()), formats=FormatStore(db), clock=clock or SystemClock(),
+    )
+
+    from . import realtime  # noqa: F401 — registers the Socket.IO handlers
+    from .cli import register_cli
+    from .security import register_security
+    from .web import bp
+
+    app.register_blueprint(bp)
+    register_security(app)
+    register_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.logger.setLevel(level)
+    # Werkzeug's and engine.io's request logs would print URLs and payload sizes per packet.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,22 @@
+"""The session engine: pure Python, no Flask, no sockets, no database.
+
+A meeting is a sequence of commands applied to a ``Session``; each returns events or raises a
+``DomainError`` with a stable code. Clocks are injected, so a whole three-hour meeting replays
+in a unit test in milliseconds.
+"""
+from .codec import dump, load
+from .commands import CLIENT_COMMANDS, Command, decode
+from .errors import DomainError
+from .formats import Format, FormatError, FormatLibrary, PhaseSpec, customize
+from .plan import Plan, session_plan
+from .rules import Role
+from .session import Actor, Event, Session
+from .timer import Clock, FakeClock, SystemClock, Timer
+from .views import LEAD, PUBLIC, audience_of, personal_view, room_view
+
+__all__ = [
+    "Actor", "CLIENT_COMMANDS", "Clock", "Command", "DomainError", "Event", "FakeClock", "Format",
+    "FormatError", "FormatLibrary", "LEAD", "PUBLIC", "PhaseSpec", "Plan", "Role", "Session",
+    "SystemClock", "Timer", "audience_of", "customize", "decode", "dump", "load", "personal_view",
+    "room_view", "session_plan",
+]

@@ -1,0 +1,280 @@
+"""Formats as data: ordered phases built from a small set of primitives.
+
+A format file names each phase's kind and minutes; everything else (title, rule card, leader
+prompt, who may post what, whether the presenter is silent) defaults from ``primitives.json``
+and may be overridden per phase. Loading validates everything and names the file and field of
+the first mistake, so a bad edit never reaches a live room.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+LANGUAGES = ("ru", "en")
+
+PHASE_KINDS = (
+    "check_in", "vote", "presentation", "request", "questions", "hypotheses", "advice",
+    "discussion", "presenter_return", "decision", "closing", "break",
+)
+CARD_KINDS = ("checkin", "question", "hypothesis", "advice", "thought", "response", "reflection")
+# circle: everyone in the circle but the case's presenter; presenter: only them; all: everyone.
+AUDIENCES = ("circle", "presenter", "all")
+# Phases in which people may put a case forward and the leader may run a case vote.
+NOMINATION_KINDS = ("check_in", "vote", "break")
+MAX_MINUTES = 240
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+Text = dict[str, str]
+
+
+class FormatError(ValueError):
+    """A format that cannot be used; the message names the source and the field."""
+
+    def __init__(self, source: str, field_path: str, problem: str) -> None:
+        self.source = source
+        self.field = field_path
+        super().__init__(f"{source}: {field_path}: {problem}")
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    key: str
+    kind: str
+    minutes: float
+    title: Text
+    rule: Text
+    prompt: Text
+    posts: dict[str, str]
+    silent_presenter: bool
+    case: int | None = None
+    reflection: tuple[Text, ...] = ()
+
+    def audience_for(self, card_kind: str) -> str | None:
+        return self.posts.get(card_kind)
+
+    def to_dict(self) -> dict:
+        data = {
+            "key": self.key, "kind": self.kind, "minutes": self.minutes, "title": self.title,
+            "rule": self.rule, "prompt": self.prompt, "posts": dict(self.posts),
+            "silent_presenter": self.silent_presenter, "case": self.case,
+        }
+        if self.reflection:
+            data["reflection"] = list(self.reflection)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PhaseSpec":
+        return cls(
+            key=data["key"], kind=data["kind"], minutes=data["minutes"], title=data["title"],
+            rule=data["rule"], prompt=data["prompt"], posts=dict(data["posts"]),
+            silent_presenter=data["silent_presenter"], case=data.get("case"),
+            reflection=tuple(data.get("reflection", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Format:
+    id: str
+    name: Text
+    summary: Text
+    cases: int
+    anonymous: tuple[str, ...]
+    phases: tuple[PhaseSpec, ...] = field(default_factory=tuple)
+
+    @property
+    def total_minutes(self) -> float:
+        return sum(phase.minutes for phase in self.phases)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "name": self.name, "summary": self.summary, "cases": self.cases,
+            "anonymous": list(self.anonymous), "phases": [p.to_dict() for p in self.phases],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Format":
+        return cls(
+            id=data["id"], name=data["name"], summary=data["summary"], cases=data["cases"],
+            anonymous=tuple(data["anonymous"]),
+            phases=tuple(PhaseSpec.from_dict(p) for p in data["phases"]),
+        )
+
+
+class _Checker:
+    """Validates one source document and raises FormatError naming the field."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, path: str, problem: str) -> None:
+        raise FormatError(self.source, path, problem)
+
+    def require(self, data: dict, key: str, path: str) -> object:
+        if not isinstance(data, dict) or key not in data:
+            self.fail(f"{path}.{key}" if path else key, "is missing")
+        return data[key]
+
+    def text(self, value: object, path: str) -> Text:
+        if not isinstance(value, dict):
+            self.fail(path, "must be an object with 'ru' and 'en' texts")
+        for lang in LANGUAGES:
+            if not isinstance(value.get(lang), str) or not value[lang].strip():
+                self.fail(f"{path}.{lang}", "is missing or empty")
+        extra = set(value) - set(LANGUAGES)
+        if extra:
+            self.fail(path, f"has unknown languages {sorted(extra)}")
+        return {lang: value[lang] for lang in LANGUAGES}
+
+    def posts(self, value: object, path: str) -> dict[str, str]:
+        if not isinstance(value, dict):
+            self.fail(path, "must be an object of card kind -> audience")
+        for kind, audience in value.items():
+            if kind not in CARD_KINDS:
+                self.fail(f"{path}.{kind}", f"unknown card kind; expected one of {list(CARD_KINDS)}")
+            if audience not in AUDIENCES:
+                self.fail(f"{path}.{kind}", f"unknown audience {audience!r}; expected one of {list(AUDIENCES)}")
+        return dict(value)
+
+
+def load_primitives(path: Path) -> dict[str, dict]:
+    check = _Checker(path.name)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise FormatError(path.name, f"line {exc.lineno}", f"invalid JSON ({exc.msg})") from None
+    kinds = check.require(data, "kinds", "")
+    primitives: dict[str, dict] = {}
+    for kind in PHASE_KINDS:
+        base = f"kinds.{kind}"
+        spec = check.require(kinds, kind, "kinds")
+        primitives[kind] = {
+            "title": check.text(check.require(spec, "title", base), f"{base}.title"),
+            "rule": check.text(check.require(spec, "rule", base), f"{base}.rule"),
+            "prompt": check.text(check.require(spec, "prompt", base), f"{base}.prompt"),
+            "posts": check.posts(check.require(spec, "posts", base), f"{base}.posts"),
+            "silent_presenter": spec.get("silent_presenter", False),
+            "reflection": tuple(
+                check.text(r, f"{base}.reflection[{i}]") for i, r in enumerate(spec.get("reflection", []))
+            ),
+        }
+        if not isinstance(primitives[kind]["silent_presenter"], bool):
+            check.fail(f"{base}.silent_presenter", "must be true or false")
+    return primitives
+
+
+def parse_format(data: object, source: str, primitives: dict[str, dict]) -> Format:
+    """Build a Format from a decoded document (a file, or a leader's saved format)."""
+    check = _Checker(source)
+    if not isinstance(data, dict):
+        check.fail("(top level)", "must be an object")
+    format_id = check.require(data, "id", "")
+    if not isinstance(format_id, str) or not _KEY.match(format_id):
+        check.fail("id", "must be a lowercase slug (a-z, 0-9, -, _)")
+    cases = check.require(data, "cases", "")
+    if not isinstance(cases, int) or isinstance(cases, bool) or not 1 <= cases <= 4:
+        check.fail("cases", "must be a whole number from 1 to 4")
+    anonymous = data.get("anonymous", [])
+    if not isinstance(anonymous, list) or any(k not in CARD_KINDS for k in anonymous):
+        check.fail("anonymous", f"must be a list of card kinds from {list(CARD_KINDS)}")
+    phases_data = check.require(data, "phases", "")
+    if not isinstance(phases_data, list) or not phases_data:
+        check.fail("phases", "must be a non-empty list")
+    phases = []
+    seen_keys: set[str] = set()
+    for i, raw in enumerate(phases_data):
+        path = f"phases[{i}]"
+        if not isinstance(raw, dict):
+            check.fail(path, "must be an object")
+        key = check.require(raw, "key", path)
+        if not isinstance(key, str) or not _KEY.match(key):
+            check.fail(f"{path}.key", "must be a lowercase slug (a-z, 0-9, -, _)")
+        if key in seen_keys:
+            check.fail(f"{path}.key", f"duplicate key {key!r}")
+        seen_keys.add(key)
+        kind = check.require(raw, "kind", path)
+        if kind not in PHASE_KINDS:
+            check.fail(f"{path}.kind", f"unknown kind {kind!r}; expected one of {list(PHASE_KINDS)}")
+        minutes = check.require(raw, "minutes", path)
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 < minutes <= MAX_MINUTES:
+            check.fail(f"{path}.minutes", f"must be a number of minutes above 0 and at most {MAX_MINUTES}")
+        case = raw.get("case")
+        if case is not None and (not isinstance(case, int) or isinstance(case, bool) or not 1 <= case <= cases):
+            check.fail(f"{path}.case", f"must be a case number from 1 to {cases}")
+        base = primitives[kind]
+        silent = raw.get("silent_presenter", base["silent_presenter"])
+        if not isinstance(silent, bool):
+            check.fail(f"{path}.silent_presenter", "must be true or false")
+        phases.append(PhaseSpec(
+            key=key, kind=kind, minutes=minutes, case=case,
+            title=check.text(raw["title"], f"{path}.title") if "title" in raw else base["title"],
+            rule=check.text(raw["rule"], f"{path}.rule") if "rule" in raw else base["rule"],
+            prompt=check.text(raw["prompt"], f"{path}.prompt") if "prompt" in raw else base["prompt"],
+            posts=check.posts(raw["posts"], f"{path}.posts") if "posts" in raw else dict(base["posts"]),
+            silent_presenter=silent,
+            reflection=tuple(
+                check.text(r, f"{path}.reflection[{j}]") for j, r in enumerate(raw["reflection"])
+            ) if "reflection" in raw else base["reflection"],
+        ))
+    for case_no in range(1, cases + 1):
+        if not any(p.case == case_no for p in phases):
+            check.fail("phases", f"no phase belongs to case {case_no}")
+    return Format(
+        id=format_id,
+        name=check.text(check.require(data, "name", ""), "name"),
+        summary=check.text(check.require(data, "summary", ""), "summary"),
+        cases=cases, anonymous=tuple(anonymous), phases=tuple(phases),
+    )
+
+
+class FormatLibrary:
+    """The built-in formats of a folder, validated at load."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.primitives = load_primitives(self.folder / "primitives.json")
+        self.formats: dict[str, Format] = {}
+        for path in sorted(self.folder.glob("*.json")):
+            if path.name == "primitives.json":
+                continue
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise FormatError(path.name, f"line {exc.lineno}", f"invalid JSON ({exc.msg})") from None
+            fmt = parse_format(data, path.name, self.primitives)
+            if fmt.id != path.stem:
+                raise FormatError(path.name, "id", f"must equal the file name {path.stem!r}")
+            self.formats[fmt.id] = fmt
+
+    def get(self, format_id: str) -> Format | None:
+        return self.formats.get(format_id)
+
+    def parse(self, data: object, source: str = "custom format") -> Format:
+        return parse_format(data, source, self.primitives)
+
+
+def customize(fmt: Format, phases: list[dict], source: str = "customization") -> Format:
+    """Apply a leader's changes: ``phases`` lists ``{"key", "minutes"}`` in the new order.
+
+    A phase left out is skipped; minutes change durations. Every case must keep a phase.
+    """
+    check = _Checker(source)
+    by_key = {p.key: p for p in fmt.phases}
+    if not isinstance(phases, list) or not phases:
+        check.fail("phases", "must be a non-empty list")
+    chosen: list[PhaseSpec] = []
+    for i, item in enumerate(phases):
+        path = f"phases[{i}]"
+        if not isinstance(item, dict) or item.get("key") not in by_key:
+            check.fail(f"{path}.key", "is not a phase of this format")
+        if any(p.key == item["key"] for p in chosen):
+            check.fail(f"{path}.key", "is listed twice")
+        minutes = item.get("minutes", by_key[item["key"]].minutes)
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 < minutes <= MAX_MINUTES:
+            check.fail(f"{path}.minutes", f"must be a number of minutes above 0 and at most {MAX_MINUTES}")
+        chosen.append(replace(by_key[item["key"]], minutes=minutes))
+    for case_no in range(1, fmt.cases + 1):
+        if not any(p.case == case_no for p in chosen):
+            check.fail("phases", f"no phase left for case {case_no}")
+    return replace(fmt, phases=tuple(chosen))

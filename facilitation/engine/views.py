@@ -1,0 +1,147 @@
+"""What each audience may see of a session: the snapshot every client renders.
+
+Two audiences share one serialization each per change: ``public`` (screen, observers,
+participants, the presenter) and ``lead`` (leader and co-leaders). Personal bits (own votes,
+own role) travel separately in ``personal_view``. Filtering rules:
+- vote tallies: nobody before the vote is closed; leaders after close; everyone after reveal;
+- anonymous cards carry no author, for every audience;
+- hidden cards reach leaders only (marked hidden).
+"""
+from __future__ import annotations
+
+from .plan import session_plan
+from .rules import Role
+from .session import Actor, Card, Session
+
+PUBLIC = "public"
+LEAD = "lead"
+
+
+def audience_of(session: Session, actor: Actor) -> str:
+    role = session.role_of(actor)
+    return LEAD if role in (Role.LEADER, Role.COLEADER) else PUBLIC
+
+
+def _phase_view(session: Session, audience: str) -> dict | None:
+    phase = session.phase
+    if phase is None:
+        return None
+    view = {
+        "index": session.phase_index, "key": phase.key, "kind": phase.kind, "case": phase.case,
+        "title": phase.title, "rule": phase.rule, "posts": phase.posts,
+        "silent": phase.silent_presenter,
+    }
+    if phase.reflection:
+        view["reflection"] = list(phase.reflection)
+    if audience == LEAD:
+        view["prompt"] = phase.prompt
+    return view
+
+
+def _card_view(card: Card, session: Session, audience: str) -> dict:
+    view = {"id": card.id, "cid": card.client_id, "kind": card.kind, "text": card.text,
+            "phase": card.phase_key, "at": card.posted_at}
+    if card.kind not in session.anonymous:
+        view["by"] = card.author_id
+    if card.hidden:
+        view["hidden"] = True
+    return view
+
+
+def _visible_cards(session: Session, audience: str) -> list[dict]:
+    """Cards of the current case (or of the current phase outside a case)."""
+    phase = session.phase
+    if phase is None:
+        return []
+    cards = []
+    for card in session.cards:
+        if phase.case is not None:
+            if card.case != phase.case:
+                continue
+        elif card.phase_key != phase.key:
+            continue
+        if card.hidden and audience != LEAD:
+            continue
+        cards.append(_card_view(card, session, audience))
+    return cards
+
+
+def _vote_view(session: Session, audience: str) -> dict | None:
+    vote = session.vote
+    if vote is None:
+        return None
+    view = {
+        "case": vote.case, "open": vote.is_open, "candidates": list(vote.candidates),
+        "budget": vote.budget, "ballots": vote.ballots_cast(), "voters": vote.voters(),
+        "revealed": vote.revealed,
+    }
+    if not vote.is_open:
+        view["winner"] = vote.winner
+        view["tie"] = vote.tie
+        if vote.revealed or audience == LEAD:
+            view["tallies"] = dict(vote.tallies)
+    return view
+
+
+def _plan_view(session: Session, now: float) -> dict:
+    plan = session_plan(session, now)
+    done: dict[int, float] = {}
+    for run in session.history:
+        if run.ended_at is not None:
+            done[run.index] = done.get(run.index, 0.0) + (run.ended_at - run.started_at)
+    return {
+        "started_at": session.started_at,
+        "planned_end": plan.planned_end,
+        "rest": plan.rest_seconds,
+        "phases": [
+            {"key": p.key, "kind": p.kind, "case": p.case, "title": p.title,
+             "seconds": session.phase_seconds(i), "spent": done.get(i)}
+            for i, p in enumerate(session.format.phases)
+        ],
+    }
+
+
+def room_view(session: Session, audience: str, now: float) -> dict:
+    """The snapshot for one audience. ``now`` only shapes the plan; clients add server_now."""
+    return {
+        "status": session.status,
+        "format": {"id": session.format.id, "name": session.format.name, "cases": session.format.cases},
+        "phase": _phase_view(session, audience),
+        "timer": session.timer.to_dict() if session.timer else None,
+        "plan": _plan_view(session, now),
+        "people": [
+            {"id": p.id, "name": p.name, "role": p.role.value, "online": p.connections > 0,
+             "off_since": p.disconnected_at}
+            for p in session.people.values() if not p.left
+        ],
+        "presenter_outside": bool(session.phase and session.phase.silent_presenter
+                                  and session.current_case and session.current_case.presenter_id),
+        "cases": [
+            {"number": case.number, "title": case.title, "presenter": case.presenter_id,
+             "request": case.request, "nomination": case.nomination_id}
+            for case in session.cases
+        ],
+        "nominations": [
+            {"id": n.id, "title": n.title, "pitch": n.pitch, "by": n.author_id, "case": n.case}
+            for n in session.nominations.values() if not n.withdrawn
+        ],
+        "vote": _vote_view(session, audience),
+        "cards": _visible_cards(session, audience),
+        "settings": {"anonymous": sorted(session.anonymous), "vote_budget": session.vote_budget,
+                     "allow_observers": session.allow_observers},
+    }
+
+
+def personal_view(session: Session, actor: Actor) -> dict:
+    """What only this device learns: who it is, its role, its own ballots."""
+    if actor.screen:
+        return {"screen": True, "person": None, "role": "screen"}
+    person = session.people.get(actor.person_id)
+    if person is None or person.left:
+        return {"screen": False, "person": None, "role": None}
+    votes = session.vote.ballots_of(person.id) if session.vote else []
+    return {
+        "screen": False, "person": person.id, "name": person.name, "role": person.role.value,
+        "votes": votes, "silent": session.is_silent_presenter(person.id),
+        "presenter_of": [case.number for case in session.cases if case.presenter_id == person.id],
+    }

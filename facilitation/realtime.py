@@ -1,0 +1,182 @@
+"""Socket.IO handlers: decode -> authorize -> engine -> store -> broadcast.
+
+Every client event is acknowledged with ``{ok: true, ...}`` or
+``{ok: false, error: {code, message}}``. Identity comes only from the token presented in the
+connection's ``auth``; payloads never say who is speaking. Handlers log event names, room ids
+and timings, never what people typed.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
+
+from .engine import CLIENT_COMMANDS, LEAD, PUBLIC, Actor, DomainError, audience_of, commands, decode
+from .engine import personal_view, room_view
+from .extensions import socketio
+from .services import Connection, services
+from .store import Outcome
+
+log = logging.getLogger("krug.realtime")
+
+
+def _room(room_id: int, audience: str) -> str:
+    return f"r{room_id}:{audience}"
+
+
+def _person_room(room_id: int, person_id: str) -> str:
+    return f"r{room_id}:p:{person_id}"
+
+
+def broadcast(outcome: Outcome) -> None:
+    """Send the new state to every audience of the room, and personal views where they changed."""
+    now = services().clock.now()
+    session = outcome.session
+    for audience in (PUBLIC, LEAD):
+        view = room_view(session, audience, now)
+        view.update(v=outcome.version, code=outcome.code, server_now=now)
+        socketio.emit("room_state", view, to=_room(outcome.room_id, audience))
+    changed = {pid for event in outcome.events for pid in event.private_for}
+    for person_id in changed:
+        me = personal_view(session, Actor(person_id=person_id))
+        socketio.emit("me", me, to=_person_room(outcome.room_id, person_id))
+
+
+def _snapshot_for(conn: Connection, outcome_or_session, version: int) -> dict:
+    session = outcome_or_session
+    now = services().clock.now()
+    view = room_view(session, conn.audience, now)
+    view.update(v=version, code=conn.code, server_now=now)
+    return view
+
+
+def _enter_rooms(sid: str, conn: Connection, session) -> None:
+    audience = audience_of(session, conn.actor)
+    if audience != conn.audience:
+        leave_room(_room(conn.room_id, conn.audience), sid=sid)
+        conn.audience = audience
+    join_room(_room(conn.room_id, audience), sid=sid)
+
+
+@socketio.on("connect")
+def on_connect(auth):
+    """Connect with ``auth = {token}``. Refused with {code: not_authenticated} when the token is
+    unknown. On success the server emits ``me`` then ``room_state`` to this connection."""
+    svc = services()
+    token = auth.get("token") if isinstance(auth, dict) else None
+    identity = svc.rooms.identify(token)
+    if identity is None:
+        raise ConnectionRefusedError(DomainError("not_authenticated").as_ack()["error"])
+    try:
+        outcome = svc.rooms.execute(identity.room_id, identity.actor, commands.Connected())
+    except DomainError as err:
+        raise ConnectionRefusedError(err.as_ack()["error"]) from None
+    conn = Connection(identity.room_id, identity.code, identity.actor, audience_of(outcome.session, identity.actor))
+    svc.connections[request.sid] = conn
+    join_room(_room(conn.room_id, conn.audience))
+    if identity.actor.person_id:
+        join_room(_person_room(conn.room_id, identity.actor.person_id))
+    log.info("connect room=%s screen=%s", conn.room_id, identity.actor.screen)
+    broadcast(outcome)
+    socketio.emit("me", personal_view(outcome.session, conn.actor), to=request.sid)
+    socketio.emit("room_state", _snapshot_for(conn, outcome.session, outcome.version), to=request.sid)
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    """Not sent by clients. The person shows as "reconnecting" until the grace period passes."""
+    svc = services()
+    conn = svc.connections.pop(request.sid, None)
+    if conn is None:
+        return
+    try:
+        outcome = svc.rooms.execute(conn.room_id, conn.actor, commands.Disconnected())
+    except DomainError:
+        return
+    log.info("disconnect room=%s", conn.room_id)
+    broadcast(outcome)
+
+
+def _connection() -> Connection:
+    conn = services().connections.get(request.sid)
+    if conn is None:
+        raise DomainError("not_authenticated")
+    return conn
+
+
+@socketio.on("time_sync")
+def on_time_sync(_payload=None):
+    """Clock sample. Ack: {ok, server_now} (epoch seconds). Clients take several samples and keep
+    the one with the lowest round trip."""
+    return {"ok": True, "server_now": time.time()}
+
+
+@socketio.on("sync")
+def on_sync(_payload=None):
+    """Ask for a fresh snapshot (after visibilitychange, or when ``me`` says the role changed).
+    Ack: {ok, me, state}."""
+    try:
+        conn = _connection()
+        session, version, _code = services().rooms.load(conn.room_id)
+    except DomainError as err:
+        return err.as_ack()
+    _enter_rooms(request.sid, conn, session)
+    return {"ok": True, "me": personal_view(session, conn.actor), "state": _snapshot_for(conn, session, version)}
+
+
+def _command(event: str, payload) -> dict:
+    """The one path every session command takes."""
+    started = time.perf_counter()
+    try:
+        conn = _connection()
+        command = decode(event, payload)
+        outcome = services().rooms.execute(conn.room_id, conn.actor, command)
+    except DomainError as err:
+        log.info("refused event=%s code=%s", event, err.code)
+        return err.as_ack()
+    duplicate = any(e.name == "duplicate" for e in outcome.events)
+    if not duplicate:
+        broadcast(outcome)
+    log.info("event=%s room=%s v=%s ms=%.1f", event, outcome.room_id, outcome.version,
+             (time.perf_counter() - started) * 1000)
+    ack: dict = {"ok": True, "v": outcome.version}
+    if duplicate:
+        ack["duplicate"] = True
+    for event_obj in outcome.events:
+        for key in ("card", "nomination"):
+            if key in event_obj.data:
+                ack[key] = event_obj.data[key]
+    if event in ("cast_vote", "retract_vote"):
+        ack["votes"] = outcome.session.vote.ballots_of(conn.actor.person_id)
+    return ack
+
+
+def _register(event: str) -> None:
+    command_cls = CLIENT_COMMANDS[event]
+
+    def handler(payload=None):
+        return _command(event, payload)
+
+    handler.__name__ = f"on_{event}"
+    handler.__doc__ = f"Command ``{event}`` ({command_cls.__name__}); see docs/protocol.md."
+    socketio.on_event(event, handler)
+
+
+for _event in CLIENT_COMMANDS:
+    _register(_event)
+
+
+@socketio.on("*")
+def on_unknown(event, *_args):
+    """Any other event name: refused with unknown_event."""
+    log.info("refused unknown event")
+    return DomainError("unknown_event").as_ack()
+
+
+@socketio.on_error_default
+def on_error(exc):
+    """An unexpected failure: logged (without payload) and acknowledged as an error."""
+    current_app.logger.exception("handler failed: %s", type(exc).__name__)
+    return {"ok": False, "error": {"code": "server_error", "message": "Something went wrong on the server."}}

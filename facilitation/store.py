@@ -1,0 +1,155 @@
+"""Load a room's session, apply one command, save it — in one transaction.
+
+Every accepted command is stored before anyone hears of it. The version check makes a command
+that raced with another process retry on fresh state instead of overwriting it.
+"""
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select, update
+
+from .engine import Actor, Command, DomainError, Event, Format, Session, commands, dump, load
+from .extensions import Database
+from .identity import new_room_code, new_token, normalize_code, token_hash
+from .models import Credential, Room
+
+MAX_RETRIES = 8
+
+
+@dataclass(frozen=True)
+class Outcome:
+    room_id: int
+    code: str
+    session: Session
+    version: int
+    events: list[Event]
+
+
+@dataclass(frozen=True)
+class Identity:
+    room_id: int
+    code: str
+    actor: Actor
+
+
+class RoomStore:
+    def __init__(self, db: Database, clock) -> None:
+        self.db = db
+        self.clock = clock
+        # One writer per room inside this process; the version check covers other processes.
+        self._locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+
+    # ----------------------------------------------------------------- rooms and people
+
+    def create_room(self, fmt: Format, leader_name: str, time_scale: float) -> tuple[str, str, str, str]:
+        """Returns (code, leader token, screen token, leader person id)."""
+        now = self.clock.now()
+        session, leader_id = Session.create(fmt, leader_name, now, time_scale)
+        leader_token, screen_token = new_token(), new_token()
+        with self.db.session() as s, s.begin():
+            code = self._unused_code(s)
+            room = Room(code=code, format_id=fmt.id, state=dump(session), version=1)
+            s.add(room)
+            s.flush()
+            s.add(Credential(token_hash=token_hash(leader_token), room_id=room.id, person_id=leader_id, kind="person"))
+            s.add(Credential(token_hash=token_hash(screen_token), room_id=room.id, person_id=None, kind="screen"))
+        return code, leader_token, screen_token, leader_id
+
+    def _unused_code(self, s) -> str:
+        for _ in range(20):
+            code = new_room_code()
+            if s.scalar(select(Room.id).where(Room.code == code)) is None:
+                return code
+        raise RuntimeError("could not find an unused room code")
+
+    def room_id_for(self, code: str) -> int | None:
+        code = normalize_code(code)
+        if code is None:
+            return None
+        with self.db.session() as s:
+            return s.scalar(select(Room.id).where(Room.code == code))
+
+    def join(self, code: str, name: str, observer: bool) -> tuple[Outcome, str, str]:
+        """Add a person; returns the outcome, their token and their person id."""
+        room_id = self.room_id_for(code)
+        if room_id is None:
+            raise DomainError("not_found", "No room with this code.")
+        token = new_token()
+
+        def issue(s, outcome_events):
+            person_id = outcome_events[0].data["person"]
+            s.add(Credential(token_hash=token_hash(token), room_id=room_id, person_id=person_id, kind="person"))
+
+        outcome = self.execute(room_id, Actor.system(), commands.Join(name_text=name, observer=observer), also=issue)
+        return outcome, token, outcome.events[0].data["person"]
+
+    def identify(self, token: object) -> Identity | None:
+        if not isinstance(token, str) or not 20 <= len(token) <= 100:
+            return None
+        with self.db.session() as s:
+            row = s.execute(
+                select(Credential, Room.code).join(Room, Room.id == Credential.room_id)
+                .where(Credential.token_hash == token_hash(token))
+            ).first()
+        if row is None:
+            return None
+        credential, code = row
+        actor = Actor(screen=True) if credential.kind == "screen" else Actor(person_id=credential.person_id)
+        return Identity(room_id=credential.room_id, code=code, actor=actor)
+
+    def screen_token(self, room_id: int) -> str:
+        token = new_token()
+        with self.db.session() as s, s.begin():
+            s.add(Credential(token_hash=token_hash(token), room_id=room_id, person_id=None, kind="screen"))
+        return token
+
+    # ----------------------------------------------------------------- commands
+
+    def load(self, room_id: int) -> tuple[Session, int, str]:
+        with self.db.session() as s:
+            room = s.get(Room, room_id)
+            if room is None:
+                raise DomainError("not_found")
+            return load(room.state), room.version, room.code
+
+    def execute(self, room_id: int, actor: Actor, command: Command, also=None) -> Outcome:
+        """Apply ``command`` and store the result; ``also(s, events)`` joins the transaction."""
+        with self._locks[room_id]:
+            for _ in range(MAX_RETRIES):
+                try:
+                    return self._execute_once(room_id, actor, command, also)
+                except _VersionConflict:
+                    continue
+            raise DomainError("bad_request", "The room is busy; please try again.")
+
+    def _execute_once(self, room_id: int, actor: Actor, command: Command, also) -> Outcome:
+        with self.db.session() as s, s.begin():
+            room = s.get(Room, room_id)
+            if room is None:
+                raise DomainError("not_found")
+            session = load(room.state)
+            events = session.apply(command, actor, self.clock.now())
+            if any(e.name == "duplicate" for e in events):
+                return Outcome(room_id, room.code, session, room.version, events)
+            values = {"state": dump(session), "version": room.version + 1}
+            if any(e.name == "ended" for e in events):
+                values["ended_at"] = values["erased_at"] = datetime.now(timezone.utc)
+            stored = s.execute(
+                update(Room).where(Room.id == room_id, Room.version == room.version).values(**values)
+            ).rowcount
+            if stored != 1:
+                raise _VersionConflict()
+            if also is not None:
+                also(s, events)
+            if values.get("ended_at"):
+                # Tokens go with the content: nobody can read the room any more.
+                s.execute(Credential.__table__.delete().where(Credential.room_id == room_id))
+            return Outcome(room_id, room.code, session, room.version + 1, events)
+
+
+class _VersionConflict(Exception):
+    """Another process stored a newer version of the room first."""

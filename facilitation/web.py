@@ -1,0 +1,200 @@
+"""HTTP: the landing page, creating and joining rooms, the three faces, the QR code.
+
+Pages carry no secrets: a device's token lives in its own localStorage and travels only in
+JSON bodies and the Socket.IO ``auth`` packet, never in a URL the server would see.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import segno
+from flask import (
+    Blueprint, Response, abort, current_app, jsonify, make_response, redirect, render_template,
+    request, send_file, url_for,
+)
+
+from . import PROJECT_ROOT
+from .engine import DomainError, FormatError, customize
+from .i18n import COOKIE, LANGUAGES, catalogue, select_locale
+from .identity import normalize_code
+from .network import public_url
+from .realtime import broadcast
+from .services import services
+
+bp = Blueprint("web", __name__)
+
+VENDOR = {
+    "socket.io.min.js": Path("node_modules/socket.io-client/dist/socket.io.min.js"),
+}
+
+
+def _error(err: DomainError, status: int = 400):
+    return jsonify(err.as_ack()), status
+
+
+def _base_url() -> str:
+    return public_url(current_app.config, request.host_url)
+
+
+@bp.after_app_request
+def remember_language(response: Response) -> Response:
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/")
+def index():
+    """Landing page: start a room (leader) or type a code (everyone else)."""
+    return render_template("index.html", formats=services().formats.all(), lang=select_locale())
+
+
+@bp.get("/api/formats")
+def list_formats():
+    """All formats with their phases, for the create-room form."""
+    return jsonify({"ok": True, "formats": [
+        {**f.to_dict(), "total_minutes": f.total_minutes} for f in services().formats.all()
+    ]})
+
+
+@bp.post("/api/rooms")
+def create_room():
+    """Create a room. Body: {leader_name, format_id, phases?: [{key, minutes}], save_as?}.
+
+    Returns {ok, code, token, screen_token, person_id}: the creator is the leader.
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(DomainError("bad_request", "Send a JSON object."))
+    fmt = services().formats.get(body.get("format_id") or "balint-classic")
+    if fmt is None:
+        return _error(DomainError("not_found", "No such format."), 404)
+    try:
+        if body.get("phases") is not None:
+            fmt = customize(fmt, body["phases"])
+        if body.get("save_as"):
+            if not isinstance(body["save_as"], str):
+                raise DomainError("bad_request", "save_as must be text.")
+            fmt = services().formats.save(fmt, body["save_as"])
+        code, token, screen_token, person_id = services().rooms.create_room(
+            fmt, body.get("leader_name"), current_app.config["TIME_SCALE"])
+    except FormatError as exc:
+        return _error(DomainError("bad_request", str(exc), field=exc.field))
+    except DomainError as err:
+        return _error(err)
+    current_app.logger.info("room created format=%s phases=%d", fmt.id, len(fmt.phases))
+    return jsonify({"ok": True, "code": code, "token": token, "screen_token": screen_token,
+                    "person_id": person_id}), 201
+
+
+@bp.post("/api/rooms/<code>/join")
+def join_room(code: str):
+    """Join a room. Body: {name, consent: true, observer?: bool}. Returns {ok, token, person_id}."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(DomainError("bad_request", "Send a JSON object."))
+    if body.get("consent") is not True:
+        return _error(DomainError("bad_request", "Confidentiality consent is required.", field="consent"))
+    observer = body.get("observer", False)
+    if not isinstance(observer, bool):
+        return _error(DomainError("bad_request", "observer must be true or false.", field="observer"))
+    try:
+        outcome, token, person_id = services().rooms.join(code, body.get("name"), observer)
+    except DomainError as err:
+        return _error(err, 404 if err.code == "not_found" else 409 if err.code == "room_full" else 400)
+    broadcast(outcome)
+    current_app.logger.info("joined room=%s role=%s", outcome.room_id, "observer" if observer else "participant")
+    return jsonify({"ok": True, "token": token, "person_id": person_id}), 201
+
+
+def _room_page(template: str, code: str):
+    normal = normalize_code(code)
+    if normal is None:
+        abort(404)
+    if normal != code:
+        return redirect(url_for(request.endpoint, code=normal))
+    if services().rooms.room_id_for(normal) is None:
+        return render_template("missing.html", code=normal, lang=select_locale()), 404
+    base = _base_url()
+    return render_template(template, code=normal, lang=select_locale(),
+                           join_url=f"{base}/j/{normal}", base_url=base)
+
+
+@bp.get("/j/<code>")
+def phone(code: str):
+    """The phone: join (name + consent), then whatever the phase asks of this person."""
+    return _room_page("phone.html", code)
+
+
+@bp.get("/s/<code>")
+def screen(code: str):
+    """The projector screen; its token arrives in the URL fragment and moves to localStorage."""
+    return _room_page("screen.html", code)
+
+
+@bp.get("/c/<code>")
+def console(code: str):
+    """The leader console (leader and co-leaders)."""
+    return _room_page("console.html", code)
+
+
+@bp.get("/join")
+def join_by_code():
+    """The landing page's code box: /join?code=ab c12 → /j/ABC12…"""
+    code = normalize_code(request.args.get("code", ""))
+    if code is None:
+        return redirect(url_for("web.index", bad_code=1))
+    return redirect(url_for("web.phone", code=code))
+
+
+@bp.get("/qr/<code>.svg")
+def qr(code: str):
+    """QR code of the room's join link, as SVG (made here, no outside service)."""
+    normal = normalize_code(code)
+    if normal is None or services().rooms.room_id_for(normal) is None:
+        abort(404)
+    buffer = io.BytesIO()
+    segno.make(f"{_base_url()}/j/{normal}", error="m").save(
+        buffer, kind="svg", scale=10, border=2, dark="#1b1f24", light="#ffffff", xmldecl=False)
+    response = make_response(buffer.getvalue())
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/i18n/<lang>.json")
+def i18n_catalogue(lang: str):
+    """The browser's copy of the server's catalogue for one language."""
+    if lang not in LANGUAGES:
+        abort(404)
+    response = jsonify(catalogue(lang))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/vendor/<name>")
+def vendor(name: str):
+    """Front-end packages installed from the npm registry, served from our own origin."""
+    path = VENDOR.get(name)
+    if path is None:
+        abort(404)
+    full = PROJECT_ROOT / path
+    if not full.exists():
+        abort(404)
+    return send_file(full, mimetype="text/javascript", max_age=86400)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness for operators: the database answers."""
+    from sqlalchemy import text
+
+    try:
+        with services().db.session() as s:
+            s.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 — any failure means unhealthy
+        current_app.logger.exception("health check failed")
+        return jsonify({"ok": False, "database": False}), 503
+    return jsonify({"ok": True, "database": True})
