@@ -1,0 +1,177 @@
+"""Roles and phase rules: who may do what, and refusals that change nothing."""
+from __future__ import annotations
+
+import pytest
+
+from facilitation.engine import LEAD, PUBLIC, DomainError, codec, commands as c, personal_view, room_view
+from facilitation.engine.session import Actor
+
+LEADER_COMMANDS = [
+    c.Start(), c.NextPhase(), c.PreviousPhase(), c.JumpToPhase(index=2), c.Pause(), c.Resume(),
+    c.Extend(minutes=5), c.OpenVote(), c.CloseVote(), c.RevealVote(), c.BreakTie(nomination_id="n1"),
+    c.AssignCase(case=1, nomination_id="n1"), c.AssignPresenter(case=1, person_id="p2"),
+    c.HideCard(card_id="c1"), c.HandLeadership(person_id="p2"), c.MakeColeader(person_id="p2"),
+    c.SetAnonymity(kind="question", anonymous=True), c.SetVoteBudget(budget=2), c.EndSession(),
+]
+
+
+def refused(room, who, command) -> str:
+    before = codec.dump(room.session)
+    with pytest.raises(DomainError) as err:
+        room.do(who, command)
+    assert codec.dump(room.session) == before, "a refused command changed the state"
+    return err.value.code
+
+
+@pytest.mark.parametrize("command", LEADER_COMMANDS, ids=lambda cmd: cmd.name)
+def test_participant_never_runs_a_leader_command(room, command):
+    assert refused(room, room.people[0], command) in ("not_leader", "not_main_leader")
+
+
+@pytest.mark.parametrize("command", LEADER_COMMANDS, ids=lambda cmd: cmd.name)
+def test_observer_and_screen_never_run_a_leader_command(room, command):
+    observer = room.join("Outer", observer=True)
+    assert refused(room, observer, command) in ("not_leader", "not_main_leader")
+    before = codec.dump(room.session)
+    with pytest.raises(DomainError):
+        room.session.apply(command, Actor(screen=True), room.clock.now())
+    assert codec.dump(room.session) == before
+
+
+def test_start_needs_two_people(make_room):
+    room = make_room(people=1)
+    assert refused(room, room.leader, c.Start()) == "too_few_people"
+
+
+def test_thirteenth_person_gets_room_full_but_may_observe(make_room):
+    room = make_room(people=12)
+    assert len(room.session.circle) == 12
+    with pytest.raises(DomainError) as err:
+        room.join("Thirteen")
+    assert err.value.code == "room_full"
+    observer = room.join("Thirteen", observer=True)
+    assert room.session.people[observer].role == "observer"
+    assert refused(room, observer, c.Nominate(client_id="o", title="x")) == "not_in_circle"
+
+
+def test_cards_only_in_their_phases(room):
+    a = room.people[0]
+    room.lead(c.Start())
+    assert refused(room, a, c.PostCard(client_id="1", kind="question", text="Q?")) == "phase_closed"
+    room.lead(c.JumpToPhase(index=4))  # case 1 questions
+    assert refused(room, a, c.PostCard(client_id="2", kind="hypothesis", text="H")) == "phase_closed"
+    room.do(a, c.PostCard(client_id="3", kind="question", text="Q?"))
+
+
+def test_presenter_is_silent_in_silent_phases_only(room):
+    a, b, _ = room.people
+    n = room.do(b, c.Nominate(client_id="n", title="Case"))[0].data["nomination"]
+    room.lead(c.AssignCase(case=1, nomination_id=n))
+    room.lead(c.Start())
+    room.lead(c.JumpToPhase(index=4))  # questions: presenter answers aloud, posts no questions
+    assert refused(room, b, c.PostCard(client_id="q", kind="question", text="?")) == "phase_closed"
+    room.lead(c.NextPhase())  # hypotheses
+    assert personal_view(room.session, Actor(person_id=b))["silent"] is True
+    assert refused(room, b, c.PostCard(client_id="h", kind="hypothesis", text="H")) == "presenter_is_silent"
+    assert refused(room, b, c.SetRequest(text="late request")) in ("presenter_is_silent", "phase_closed")
+    room.do(a, c.PostCard(client_id="h", kind="hypothesis", text="H"))
+
+
+def test_retried_post_is_stored_once(room):
+    a = room.people[0]
+    room.lead(c.Start())
+    first = room.do(a, c.PostCard(client_id="same", kind="checkin", text="Hello"))
+    again = room.do(a, c.PostCard(client_id="same", kind="checkin", text="Hello"))
+    assert first[0].name == "card" and again[0].name == "duplicate"
+    assert len(room.session.cards) == 1
+
+
+def test_text_limits(room):
+    a = room.people[0]
+    room.lead(c.Start())
+    assert refused(room, a, c.PostCard(client_id="x", kind="checkin", text="x" * 501)) == "too_long"
+    assert refused(room, a, c.PostCard(client_id="y", kind="checkin", text="   ")) == "empty_text"
+    room.lead(c.NextPhase())
+    assert refused(room, a, c.Nominate(client_id="t", title="x" * 81)) == "too_long"
+    assert refused(room, a, c.Nominate(client_id="t", title="ok", pitch="One. Two. Three. Four.")) == "too_long"
+
+
+def test_cards_per_phase_are_bounded(room):
+    a = room.people[0]
+    room.lead(c.Start())
+    for i in range(20):
+        room.do(a, c.PostCard(client_id=f"k{i}", kind="checkin", text="x"))
+    assert refused(room, a, c.PostCard(client_id="k20", kind="checkin", text="x")) == "too_many_cards"
+
+
+def test_vote_budget_and_hidden_tallies(room):
+    a, b, v = room.people
+    n1 = room.do(a, c.Nominate(client_id="1", title="One"))[0].data["nomination"]
+    n2 = room.do(b, c.Nominate(client_id="2", title="Two"))[0].data["nomination"]
+    room.lead(c.SetVoteBudget(budget=2))
+    room.lead(c.OpenVote())
+    assert refused(room, a, c.Nominate(client_id="3", title="Late")) == "vote_open"
+    room.do(a, c.CastVote(nomination_id=n2))
+    room.do(a, c.CastVote(nomination_id=n2))
+    assert refused(room, a, c.CastVote(nomination_id=n1)) == "budget_spent"
+    room.do(a, c.RetractVote(nomination_id=n2))
+    room.do(a, c.CastVote(nomination_id=n1))
+    room.do(v, c.CastVote(nomination_id=n2))
+    assert personal_view(room.session, Actor(person_id=a))["votes"] == [n2, n1]
+    for audience in (PUBLIC, LEAD):
+        assert "tallies" not in room_view(room.session, audience, room.clock.now())["vote"]
+    room.lead(c.CloseVote())
+    assert "tallies" not in room_view(room.session, PUBLIC, room.clock.now())["vote"]
+    assert room_view(room.session, LEAD, room.clock.now())["vote"]["tallies"] == {n1: 1, n2: 2}
+    assert room.session.cases[0].presenter_id == b and room.session.cases[1].presenter_id == a
+    assert refused(room, room.leader, c.BreakTie(nomination_id=n1)) == "no_tie"
+    room.lead(c.RevealVote())
+    assert room_view(room.session, PUBLIC, room.clock.now())["vote"]["tallies"] == {n1: 1, n2: 2}
+
+
+def test_second_case_by_a_new_vote(room):
+    a, b, v = room.people
+    n1 = room.do(a, c.Nominate(client_id="1", title="One"))[0].data["nomination"]
+    room.lead(c.OpenVote())
+    room.do(b, c.CastVote(nomination_id=n1))
+    room.lead(c.CloseVote())
+    assert room.session.cases[1].presenter_id is None
+    room.lead(c.Start())
+    room.lead(c.JumpToPhase(index=8))  # the break
+    n2 = room.do(v, c.Nominate(client_id="2", title="Two"))[0].data["nomination"]
+    room.lead(c.OpenVote())
+    assert room.session.vote.case == 2 and room.session.vote.candidates == [n2]
+    room.do(a, c.CastVote(nomination_id=n2))
+    room.lead(c.CloseVote())
+    assert room.session.cases[1].presenter_id == v
+
+
+def test_hidden_cards_reach_leaders_only(room):
+    a = room.people[0]
+    room.lead(c.Start())
+    card = room.do(a, c.PostCard(client_id="x", kind="checkin", text="Hide me"))[0].data["card"]
+    room.lead(c.HideCard(card_id=card))
+    assert room_view(room.session, PUBLIC, room.clock.now())["cards"] == []
+    assert room_view(room.session, LEAD, room.clock.now())["cards"][0]["hidden"] is True
+
+
+def test_leadership_hand_over_and_coleader(room):
+    a, b, _ = room.people
+    room.lead(c.MakeColeader(person_id=a))
+    room.do(a, c.Start())  # a co-leader may run the meeting
+    assert refused(room, a, c.MakeColeader(person_id=b)) == "not_main_leader"
+    room.lead(c.HandLeadership(person_id=b))
+    assert room.session.people[b].role == "leader"
+    assert room.session.people[room.leader].role == "participant"
+    assert refused(room, room.leader, c.Pause()) == "not_leader"
+
+
+def test_presence_goes_reconnecting_then_back(room):
+    a = room.people[0]
+    room.do(a, c.Connected())
+    room.clock.advance(5)
+    room.do(a, c.Disconnected())
+    person = room.session.people[a]
+    assert person.connections == 0 and person.disconnected_at == room.clock.now()
+    room.do(a, c.Connected())
+    assert person.connections == 1 and person.disconnected_at is None
