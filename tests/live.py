@@ -1,0 +1,168 @@
+"""A real Krug server on 127.0.0.1 and python-socketio clients, for real-transport tests.
+
+The server is ``python app.py`` in a subprocess (eventlet, the production path), so tests see
+what the network does: real websockets, reconnects, restarts and kills.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """One Krug process. ``restart()`` keeps its database and port."""
+
+    def __init__(self, workdir: Path, port: int | None = None, **env: str) -> None:
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.env = {
+            **os.environ,
+            "KRUG_HOST": "127.0.0.1",
+            "KRUG_PORT": str(self.port),
+            "KRUG_INSTANCE_DIR": str(workdir / "instance"),
+            "KRUG_DATABASE_URL": f"sqlite:///{workdir / 'krug.sqlite3'}",
+            "KRUG_SECRET_KEY": "test-secret",
+            "KRUG_LOG_LEVEL": "INFO",
+            **env,
+        }
+        self.proc: subprocess.Popen | None = None
+        self.log_path = workdir / f"server-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> "LiveServer":
+        log = self.log_path.open("a")
+        self.proc = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=self.env, stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye to anyone, as when the machine loses power."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    # ---- HTTP helpers
+
+    def create_room(self, leader: str = "Leader", format_id: str = "balint-classic", **extra) -> dict:
+        response = requests.post(f"{self.url}/api/rooms", json={"leader_name": leader, "format_id": format_id, **extra}, timeout=5)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def join(self, code: str, name: str, observer: bool = False) -> requests.Response:
+        return requests.post(f"{self.url}/api/rooms/{code}/join",
+                             json={"name": name, "consent": True, "observer": observer}, timeout=5)
+
+
+class Client:
+    """A phone, console or screen: a python-socketio client that records what it receives."""
+
+    def __init__(self, server: LiveServer, token: str | None, reconnection: bool = True) -> None:
+        self.server = server
+        self.token = token
+        self.states: "queue.Queue[dict]" = queue.Queue()
+        self.state: dict | None = None
+        self.me: dict | None = None
+        self.received = threading.Condition()
+        self.sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.2,
+                                   reconnection_delay_max=1, randomization_factor=0)
+        self.sio.on("room_state", self._on_state)
+        self.sio.on("me", self._on_me)
+
+    def _on_state(self, data: dict) -> None:
+        with self.received:
+            if self.state is None or data["v"] >= self.state["v"]:
+                self.state = data
+            self.received.notify_all()
+
+    def _on_me(self, data: dict) -> None:
+        with self.received:
+            self.me = data
+            self.received.notify_all()
+
+    def connect(self) -> "Client":
+        self.sio.connect(self.server.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10)
+        self.wait_for(lambda s: True)
+        return self
+
+    def emit(self, event: str, payload: object = None, timeout: float = 10) -> dict:
+        # The server's first room_state can arrive just before the namespace counts as connected.
+        deadline = time.monotonic() + timeout
+        while "/" not in self.sio.namespaces and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.sio.call(event, payload, timeout=timeout)
+
+    def wait_for(self, predicate, timeout: float = 5.0) -> dict:
+        """Wait until the newest room_state satisfies ``predicate``; returns it."""
+        deadline = time.monotonic() + timeout
+        with self.received:
+            while True:
+                if self.state is not None and predicate(self.state):
+                    return self.state
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting; last state: {self.state and {k: self.state[k] for k in ('v', 'status')} }")
+                self.received.wait(remaining)
+
+    def wait_me(self, predicate, timeout: float = 5.0) -> dict:
+        deadline = time.monotonic() + timeout
+        with self.received:
+            while not (self.me is not None and predicate(self.me)):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting for me; last: {self.me}")
+                self.received.wait(remaining)
+            return self.me
+
+    def close(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+def names(state: dict) -> list[str]:
+    return sorted(p["name"] for p in state["people"])

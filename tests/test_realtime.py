@@ -1,0 +1,105 @@
+"""Real transport: a Krug process on 127.0.0.1 and python-socketio clients over websockets."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+import socketio
+
+from .live import names
+
+
+def room_with(server, clients, people: list[str]):
+    room = server.create_room("Lea")
+    leader = clients(server, room["token"]).connect()
+    phones = {}
+    for name in people:
+        joined = server.join(room["code"], name)
+        assert joined.status_code == 201, joined.text
+        phones[name] = clients(server, joined.json()["token"]).connect()
+    return room, leader, phones
+
+
+def test_joins_and_leaves_reach_everyone_within_a_second(shared_server, clients):
+    room, leader, phones = room_with(shared_server, clients, ["Anna"])
+    screen = clients(shared_server, room["screen_token"]).connect()
+    assert screen.me["role"] == "screen"
+    joined = shared_server.join(room["code"], "Boris").json()
+    started = time.monotonic()
+    boris = clients(shared_server, joined["token"]).connect()
+    for client in (leader, phones["Anna"], screen):
+        client.wait_for(lambda s: names(s) == ["Anna", "Boris", "Lea"], timeout=1.0)
+    assert time.monotonic() - started < 1.0 + 0.5  # connect itself included
+    boris.close()
+    for client in (leader, screen):
+        state = client.wait_for(lambda s: any(p["name"] == "Boris" and not p["online"] for p in s["people"]), timeout=1.0)
+        assert next(p for p in state["people"] if p["name"] == "Boris")["off_since"] is not None
+
+
+def test_reconnect_with_token_resumes_the_same_person(shared_server, clients):
+    room, leader, phones = room_with(shared_server, clients, ["Anna"])
+    first_id = phones["Anna"].me["person"]
+    token = phones["Anna"].token
+    phones["Anna"].close()
+    again = clients(shared_server, token).connect()
+    assert again.me["person"] == first_id and again.me["role"] == "participant"
+    state = leader.wait_for(lambda s: sum(p["name"] == "Anna" for p in s["people"]) == 1 and all(p["online"] for p in s["people"]))
+    assert len(state["people"]) == 2
+
+
+def test_thirteenth_person_gets_room_full(shared_server, clients):
+    room = shared_server.create_room("Lea")
+    for i in range(11):
+        assert shared_server.join(room["code"], f"P{i}").status_code == 201
+    refused = shared_server.join(room["code"], "Thirteen")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "room_full"
+    observer = shared_server.join(room["code"], "Outer", observer=True)
+    assert observer.status_code == 201
+
+
+def test_unknown_token_is_refused(shared_server):
+    client = socketio.Client(reconnection=False)
+    refusals = []
+    client.on("connect_error", refusals.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(shared_server.url, auth={"token": "x" * 32}, transports=["websocket"])
+    assert refusals[0]["data"]["code"] == "not_authenticated" and refusals[0]["message"]
+
+
+@pytest.mark.parametrize("event, payload, code", [
+    ("next_phase", None, "not_leader"),
+    ("no_such_event", {}, "unknown_event"),
+    ("post_card", "not an object", "bad_request"),
+    ("post_card", {"client_id": "x", "kind": "question"}, "bad_request"),
+    ("post_card", {"client_id": 5, "kind": "question", "text": "t"}, "bad_request"),
+    ("post_card", {"client_id": "x", "kind": "question", "text": "t", "author": "p1"}, "bad_request"),
+    ("post_card", {"client_id": "x", "kind": "question", "text": "t"}, "session_not_started"),
+    ("extend", {"minutes": "5"}, "bad_request"),
+    ("cast_vote", {"nomination_id": "n1"}, "no_vote_open"),
+])
+def test_bad_payloads_get_error_acks_and_change_nothing(shared_server, clients, event, payload, code):
+    room, leader, phones = room_with(shared_server, clients, ["Anna"])
+    before = leader.state["v"]
+    ack = phones["Anna"].emit(event, payload)
+    assert ack["ok"] is False and ack["error"]["code"] == code and ack["error"]["message"]
+    time.sleep(0.2)
+    assert leader.state["v"] == before
+    assert phones["Anna"].emit("time_sync")["ok"] is True  # the connection is still fine
+
+
+def test_http_join_validates_input(shared_server):
+    room = shared_server.create_room("Lea")
+    url = f"{shared_server.url}/api/rooms/{room['code']}/join"
+    assert requests.post(url, json={"name": "No consent"}).json()["error"]["details"]["field"] == "consent"
+    assert requests.post(url, json={"name": "", "consent": True}).json()["error"]["code"] == "empty_text"
+    assert requests.post(url, json={"name": "x" * 41, "consent": True}).json()["error"]["code"] == "too_long"
+    assert requests.post(url, data="nonsense", headers={"Content-Type": "application/json"}).status_code == 400
+    assert requests.post(f"{shared_server.url}/api/rooms/ZZZZZZ/join", json={"name": "A", "consent": True}).status_code == 404
+
+
+def test_time_sync_answers_server_time(shared_server, clients):
+    room, leader, _ = room_with(shared_server, clients, [])
+    ack = leader.emit("time_sync")
+    assert abs(ack["server_now"] - time.time()) < 1.0
