@@ -66,6 +66,8 @@ class Config:
         self.PUBLIC_URL = _env("KRUG_PUBLIC_URL")
         self.DATABASE_URL = _env("KRUG_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'krug.sqlite3'}")
         self.MESSAGE_QUEUE = _env("KRUG_MESSAGE_QUEUE")
+        # Processes of one deployment share a channel; separate deployments on one Redis must not.
+        self.MESSAGE_QUEUE_CHANNEL = _env("KRUG_MESSAGE_QUEUE_CHANNEL", "krug")
         self.TIME_SCALE = _env_float("KRUG_TIME_SCALE", 1.0)
         self.RETENTION_HOURS = _env_float("KRUG_RETENTION_HOURS", 24.0)
         self.ASYNC_MODE = _env("KRUG_ASYNC_MODE", "eventlet")
@@ -81,6 +83,7 @@ class TestConfig(Config):
     """In-process tests: threading mode (no eventlet in the test process), fast clock."""
 
     TESTING = True
+    __test__ = False  # a config class, not a pytest test class
 
     def __init__(self, **overrides: object) -> None:
         super().__init__()

@@ -40,6 +40,7 @@ def create_app(config=None, clock=None) -> Flask:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
+        channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "krug"),
         max_http_buffer_size=MAX_PAYLOAD_BYTES,
         # A phone switching apps should not churn presence: the grace tuple adds 5 s to the timeout.
         ping_interval=(25, 5),

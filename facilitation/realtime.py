@@ -60,6 +60,11 @@ def _enter_rooms(sid: str, conn: Connection, session) -> None:
     join_room(_room(conn.room_id, audience), sid=sid)
 
 
+def _refuse(err: DomainError) -> None:
+    """Refuse a connection; JS clients read ``err.data.code`` in their connect_error handler."""
+    raise ConnectionRefusedError(err.message, {"code": err.code, "message": err.message})
+
+
 @socketio.on("connect")
 def on_connect(auth):
     """Connect with ``auth = {token}``. Refused with {code: not_authenticated} when the token is
@@ -68,11 +73,11 @@ def on_connect(auth):
     token = auth.get("token") if isinstance(auth, dict) else None
     identity = svc.rooms.identify(token)
     if identity is None:
-        raise ConnectionRefusedError(DomainError("not_authenticated").as_ack()["error"])
+        _refuse(DomainError("not_authenticated"))
     try:
         outcome = svc.rooms.execute(identity.room_id, identity.actor, commands.Connected())
     except DomainError as err:
-        raise ConnectionRefusedError(err.as_ack()["error"]) from None
+        _refuse(err)
     conn = Connection(identity.room_id, identity.code, identity.actor, audience_of(outcome.session, identity.actor))
     svc.connections[request.sid] = conn
     join_room(_room(conn.room_id, conn.audience))

@@ -1,0 +1,112 @@
+"""HTTP routes in-process: pages, room creation, QR, LAN join links, headers, catalogues."""
+from __future__ import annotations
+
+import pytest
+
+from config import TestConfig
+from facilitation import create_app, network
+from facilitation.cli import upgrade_database
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    def make(**overrides):
+        url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
+        upgrade_database(url)
+        return create_app(TestConfig(DATABASE_URL=url, **overrides))
+    return make
+
+
+@pytest.fixture
+def client(make_app):
+    return make_app().test_client()
+
+
+def create(client, **body) -> dict:
+    response = client.post("/api/rooms", json={"leader_name": "Lea", **body})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_landing_lists_formats_in_the_browser_language(client):
+    english = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    russian = client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9"}).get_data(as_text=True)
+    assert "Balint group — classic 3 hours, two cases" in english
+    assert "Балинтовская группа" in russian and 'lang="ru"' in russian
+
+
+def test_language_switch_is_remembered(client):
+    response = client.get("/?lang=ru", headers={"Accept-Language": "en"})
+    assert "krug_lang=ru" in response.headers["Set-Cookie"]
+    assert 'lang="ru"' in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_create_room_and_open_its_three_faces(client):
+    room = create(client)
+    assert len(room["code"]) == 6 and room["token"] != room["screen_token"]
+    for prefix in ("c", "s", "j"):
+        page = client.get(f"/{prefix}/{room['code']}")
+        assert page.status_code == 200 and room["code"] in page.get_data(as_text=True)
+        assert room["token"] not in page.get_data(as_text=True)
+    assert client.get(f"/j/{room['code'].lower()}").status_code == 302
+    assert client.get("/j/ZZZZZZ").status_code == 404
+
+
+def test_create_room_with_customized_and_saved_format(client):
+    formats = client.get("/api/formats").json["formats"]
+    single = next(f for f in formats if f["id"] == "balint-single")
+    phases = [{"key": p["key"], "minutes": p["minutes"]} for p in single["phases"] if p["key"] != "check_in"]
+    phases[0]["minutes"] = 7
+    create(client, format_id="balint-single", phases=phases, save_as="Our Tuesday group")
+    saved = next(f for f in client.get("/api/formats").json["formats"] if f["id"].startswith("own-"))
+    assert saved["name"]["en"] == "Our Tuesday group" and saved["total_minutes"] == 90 - 5 - 5 + 7
+    bad = client.post("/api/rooms", json={"leader_name": "Lea", "format_id": "balint-single", "phases": [{"key": "nope"}]})
+    assert bad.status_code == 400 and bad.json["error"]["code"] == "bad_request"
+    assert client.post("/api/rooms", json={"format_id": "balint-single"}).json["error"]["code"] == "empty_text"
+
+
+def test_qr_is_svg_of_the_join_link(client):
+    room = create(client)
+    response = client.get(f"/qr/{room['code']}.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.get_data(as_text=True).lstrip().startswith("<svg")
+
+
+def test_join_link_uses_the_lan_address_when_listening_everywhere(make_app, monkeypatch):
+    monkeypatch.setattr(network, "interface_addresses", lambda: ["127.0.0.1", "192.168.1.23"])
+    client = make_app(HOST="0.0.0.0", PORT=5000, PUBLIC_URL=None).test_client()
+    room = create(client)
+    page = client.get(f"/c/{room['code']}").get_data(as_text=True)
+    assert f"http://192.168.1.23:5000/j/{room['code']}" in page and "127.0.0.1" not in page
+
+
+def test_public_url_wins_when_set(make_app):
+    client = make_app(HOST="0.0.0.0", PUBLIC_URL="https://krug.example.org/").test_client()
+    room = create(client)
+    assert f"https://krug.example.org/j/{room['code']}" in client.get(f"/s/{room['code']}").get_data(as_text=True)
+
+
+def test_lan_address_prefers_private_ranges():
+    assert network.lan_address(["127.0.0.1", "169.254.3.3", "203.0.113.5", "10.0.0.7"]) == "10.0.0.7"
+    assert network.lan_address(["127.0.0.1"]) is None
+    assert all(not a.startswith("127.") for a in [network.lan_address() or "x"])
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_socket_client_and_catalogues_are_served_locally(client):
+    script = client.get("/vendor/socket.io.min.js")
+    assert script.status_code == 200 and b"io" in script.data
+    assert client.get("/vendor/other.js").status_code == 404
+    assert client.get("/i18n/ru.json").json["Krug"] == "Круг"
+    assert client.get("/i18n/de.json").status_code == 404
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json == {"ok": True, "database": True}
