@@ -183,7 +183,7 @@ CLIENT_COMMANDS: dict[str, type[Command]] = {
         Start, NextPhase, PreviousPhase, JumpToPhase, Pause, Resume, Extend, Nominate,
         WithdrawNomination, OpenVote, CastVote, RetractVote, CloseVote, RevealVote, BreakTie,
         AssignCase, AssignPresenter, SetRequest, PostCard, HideCard, HandLeadership,
-        MakeColeader, SetAnonymity, SetVoteBudget, EndSession,
+        MakeColeader, SetAnonymity, SetVoteBudget, EndSession, Leave,
     )
 }
 
