@@ -36,3 +36,14 @@ def register_cli(app: Flask) -> None:
         """Bring the schema to the newest migration (safe to run again)."""
         upgrade_database(current_app.config["DATABASE_URL"])
         click.echo("database schema is up to date")
+
+    @app.cli.command("purge")
+    @click.option("--hours", type=float, default=None, help="Retention window (default: KRUG_RETENTION_HOURS).")
+    def purge(hours: float | None) -> None:
+        """Erase the case content of every room older than the retention window."""
+        from .privacy import purge_expired
+        from .services import services
+
+        window = current_app.config["RETENTION_HOURS"] if hours is None else hours
+        count = purge_expired(services().db, window)
+        click.echo(f"erased the content of {count} room(s) older than {window:g} h")

@@ -30,26 +30,25 @@ def _person_room(room_id: int, person_id: str) -> str:
     return f"r{room_id}:p:{person_id}"
 
 
+def _stamped_view(session, audience: str, version: int, code: str) -> dict:
+    now = services().clock.now()
+    view = room_view(session, audience, now)
+    view.update(v=version, code=code, server_now=now, grace=current_app.config["PRESENCE_GRACE_SECONDS"])
+    return view
+
+
 def broadcast(outcome: Outcome) -> None:
     """Send the new state to every audience of the room, and personal views where they changed."""
-    now = services().clock.now()
+    if not outcome.events:
+        return
     session = outcome.session
     for audience in (PUBLIC, LEAD):
-        view = room_view(session, audience, now)
-        view.update(v=outcome.version, code=outcome.code, server_now=now)
+        view = _stamped_view(session, audience, outcome.version, outcome.code)
         socketio.emit("room_state", view, to=_room(outcome.room_id, audience))
     changed = {pid for event in outcome.events for pid in event.private_for}
     for person_id in changed:
         me = personal_view(session, Actor(person_id=person_id))
         socketio.emit("me", me, to=_person_room(outcome.room_id, person_id))
-
-
-def _snapshot_for(conn: Connection, outcome_or_session, version: int) -> dict:
-    session = outcome_or_session
-    now = services().clock.now()
-    view = room_view(session, conn.audience, now)
-    view.update(v=version, code=conn.code, server_now=now)
-    return view
 
 
 def _enter_rooms(sid: str, conn: Connection, session) -> None:
@@ -80,13 +79,13 @@ def on_connect(auth):
         _refuse(err)
     conn = Connection(identity.room_id, identity.code, identity.actor, audience_of(outcome.session, identity.actor))
     svc.connections[request.sid] = conn
+    log.info("connect room=%s screen=%s", conn.room_id, identity.actor.screen)
+    broadcast(outcome)  # before joining: this connection gets its own snapshot just below
     join_room(_room(conn.room_id, conn.audience))
     if identity.actor.person_id:
         join_room(_person_room(conn.room_id, identity.actor.person_id))
-    log.info("connect room=%s screen=%s", conn.room_id, identity.actor.screen)
-    broadcast(outcome)
     socketio.emit("me", personal_view(outcome.session, conn.actor), to=request.sid)
-    socketio.emit("room_state", _snapshot_for(conn, outcome.session, outcome.version), to=request.sid)
+    socketio.emit("room_state", _stamped_view(outcome.session, conn.audience, outcome.version, conn.code), to=request.sid)
 
 
 @socketio.on("disconnect")
@@ -128,7 +127,8 @@ def on_sync(_payload=None):
     except DomainError as err:
         return err.as_ack()
     _enter_rooms(request.sid, conn, session)
-    return {"ok": True, "me": personal_view(session, conn.actor), "state": _snapshot_for(conn, session, version)}
+    return {"ok": True, "me": personal_view(session, conn.actor),
+            "state": _stamped_view(session, conn.audience, version, conn.code)}
 
 
 def _command(event: str, payload) -> dict:

@@ -133,7 +133,8 @@ class RoomStore:
                 raise DomainError("not_found")
             session = load(room.state)
             events = session.apply(command, actor, self.clock.now())
-            if any(e.name == "duplicate" for e in events):
+            if not events or any(e.name == "duplicate" for e in events):
+                # Nothing changed (a screen's presence, a retried post): nothing to store.
                 return Outcome(room_id, room.code, session, room.version, events)
             values = {"state": dump(session), "version": room.version + 1}
             if any(e.name == "ended" for e in events):
