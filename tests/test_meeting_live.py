@@ -5,6 +5,8 @@ import pytest
 
 from .live import LiveServer
 
+MARKER = "OKAPI-4411"  # in every piece of content; must never reach the server log
+
 
 def ok(ack: dict) -> dict:
     assert ack["ok"] is True, ack
@@ -12,7 +14,7 @@ def ok(ack: dict) -> dict:
 
 
 def run_meeting(server: LiveServer, clients, format_id: str, restart_at: str | None = None) -> None:
-    room = server.create_room("Lea", format_id)
+    room = server.create_room(f"Lea {MARKER}", format_id)
     leader = clients(server, room["token"]).connect()
     screen = clients(server, room["screen_token"]).connect()
     phones = []
@@ -33,7 +35,7 @@ def run_meeting(server: LiveServer, clients, format_id: str, restart_at: str | N
         presenter = next((c["presenter"] for c in state["cases"] if c["number"] == phase["case"]), None)
         presenter_client = next((p for p in phones if p.me["person"] == presenter), None)
         if kind == "vote" and state["vote"] is None and not any(c["presenter"] for c in state["cases"]):
-            ok(anna.emit("nominate", {"client_id": "n-anna", "title": "A patient who stopped coming"}))
+            ok(anna.emit("nominate", {"client_id": "n-anna", "title": f"A patient who stopped coming {MARKER}"}))
             ok(boris.emit("nominate", {"client_id": "n-boris", "title": "The angry father", "pitch": "He shouts. I freeze."}))
             ok(leader.emit("open_vote"))
             state = vera.wait_for(lambda s: s["vote"] and s["vote"]["open"])
@@ -48,12 +50,12 @@ def run_meeting(server: LiveServer, clients, format_id: str, restart_at: str | N
             assert shown["vote"]["tallies"] == {first: 1, second: 2}
             assert shown["cases"][0]["presenter"] == boris.me["person"]
         if kind == "request":
-            ok(presenter_client.emit("set_request", {"text": "Help me see why I freeze."}))
+            ok(presenter_client.emit("set_request", {"text": f"Help me see why I freeze. {MARKER}"}))
         for card_kind, audience in phase["posts"].items():
             author = presenter_client if audience == "presenter" else next(
                 p for p in phones if p is not presenter_client)
             client_id = f"{phase['key']}-{card_kind}"
-            ok(author.emit("post_card", {"client_id": client_id, "kind": card_kind, "text": f"A {card_kind} in {phase['key']}"}))
+            ok(author.emit("post_card", {"client_id": client_id, "kind": card_kind, "text": f"A {card_kind} in {phase['key']} {MARKER}"}))
             posted.append(client_id)
             if phase["silent"] and presenter_client is not None:
                 refused = presenter_client.emit("post_card", {"client_id": "x", "kind": card_kind, "text": "Let me explain"})
@@ -80,6 +82,8 @@ def run_meeting(server: LiveServer, clients, format_id: str, restart_at: str | N
     ended = screen.wait_for(lambda s: s["status"] == "ended")
     assert ended["cards"] == [] and ended["nominations"] == [] and all(p["name"] == "" for p in ended["people"])
     assert final["plan"]["phases"][-1]["kind"] == "closing"
+    log = server.log()
+    assert "event=post_card" in log and MARKER not in log and "Anna" not in log
 
 
 def test_classic_meeting_with_a_server_restart(live_server, clients):
