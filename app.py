@@ -23,6 +23,7 @@ from facilitation.cli import upgrade_database  # noqa: E402
 from facilitation.extensions import socketio  # noqa: E402
 from facilitation.network import public_url  # noqa: E402
 from facilitation.privacy import run_retention_job  # noqa: E402
+from facilitation.services import services  # noqa: E402
 
 app = create_app(from_environment())
 log = logging.getLogger("krug")
@@ -38,6 +39,9 @@ def serve() -> None:
     if ASYNC_MODE != "eventlet":
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
         return
+    if not config["MESSAGE_QUEUE"]:
+        with app.app_context():
+            services().rooms.reset_presence()
     socketio.start_background_task(run_retention_job, app, socketio)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = eventlet.listen((host, port), family=family)

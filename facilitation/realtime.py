@@ -66,15 +66,18 @@ def _refuse(err: DomainError) -> None:
 
 @socketio.on("connect")
 def on_connect(auth):
-    """Connect with ``auth = {token}``. Refused with {code: not_authenticated} when the token is
+    """Connect with ``auth = {token, previous?}`` (``previous``: this device's last connection id,
+    so one that died with a crashed process stops counting as online). Refused with {code: not_authenticated} when the token is
     unknown. On success the server emits ``me`` then ``room_state`` to this connection."""
     svc = services()
     token = auth.get("token") if isinstance(auth, dict) else None
     identity = svc.rooms.identify(token)
     if identity is None:
         _refuse(DomainError("not_authenticated"))
+    previous = auth.get("previous") if isinstance(auth.get("previous"), str) else None
     try:
-        outcome = svc.rooms.execute(identity.room_id, identity.actor, commands.Connected())
+        outcome = svc.rooms.execute(identity.room_id, identity.actor,
+                                    commands.Connected(connection=request.sid, replaces=previous))
     except DomainError as err:
         _refuse(err)
     conn = Connection(identity.room_id, identity.code, identity.actor, audience_of(outcome.session, identity.actor))
@@ -96,7 +99,7 @@ def on_disconnect(reason=None):
     if conn is None:
         return
     try:
-        outcome = svc.rooms.execute(conn.room_id, conn.actor, commands.Disconnected())
+        outcome = svc.rooms.execute(conn.room_id, conn.actor, commands.Disconnected(connection=request.sid))
     except DomainError:
         return
     log.info("disconnect room=%s", conn.room_id)

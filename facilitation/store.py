@@ -107,6 +107,25 @@ class RoomStore:
             s.add(Credential(token_hash=token_hash(token), room_id=room_id, person_id=None, kind="screen"))
         return token
 
+    def reset_presence(self) -> int:
+        """At the start of a lone process nobody is connected yet: forget stale connections.
+
+        Only for a single process; with several, a live process's connections must stay.
+        """
+        now = self.clock.now()
+        with self.db.session() as s:
+            room_ids = s.scalars(select(Room.id).where(Room.erased_at.is_(None))).all()
+        changed = 0
+        for room_id in room_ids:
+            with self.db.session() as s, s.begin():
+                room = s.get(Room, room_id)
+                session = load(room.state)
+                if session.reset_presence(now):
+                    s.execute(update(Room).where(Room.id == room_id, Room.version == room.version)
+                              .values(state=dump(session), version=room.version + 1))
+                    changed += 1
+        return changed
+
     # ----------------------------------------------------------------- commands
 
     def load(self, room_id: int) -> tuple[Session, int, str]:

@@ -188,13 +188,24 @@ def vendor(name: str):
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness for operators: the database answers."""
+    """Readiness for operators and load balancers: the database answers, and Redis when configured."""
     from sqlalchemy import text
 
+    status = {"ok": True, "database": True}
     try:
         with services().db.session() as s:
             s.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 — any failure means unhealthy
-        current_app.logger.exception("health check failed")
-        return jsonify({"ok": False, "database": False}), 503
-    return jsonify({"ok": True, "database": True})
+        current_app.logger.exception("health check: database failed")
+        status.update(ok=False, database=False)
+    queue = current_app.config.get("MESSAGE_QUEUE")
+    if queue:
+        import redis
+
+        try:
+            redis.Redis.from_url(queue, socket_connect_timeout=2, socket_timeout=2).ping()
+            status["message_queue"] = True
+        except redis.RedisError:
+            current_app.logger.warning("health check: message queue unreachable")
+            status.update(ok=False, message_queue=False)
+    return jsonify(status), 200 if status["ok"] else 503

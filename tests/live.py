@@ -102,9 +102,11 @@ class LiveServer:
 class Client:
     """A phone, console or screen: a python-socketio client that records what it receives."""
 
-    def __init__(self, server: LiveServer, token: str | None, reconnection: bool = True) -> None:
+    def __init__(self, server: LiveServer, token: str | None, reconnection: bool = True, url: str | None = None) -> None:
         self.server = server
+        self.url = url or server.url  # e.g. a proxy standing for nginx
         self.token = token
+        self.last_sid: str | None = None
         self.states: "queue.Queue[dict]" = queue.Queue()
         self.state: dict | None = None
         self.me: dict | None = None
@@ -113,6 +115,14 @@ class Client:
                                    reconnection_delay_max=1, randomization_factor=0)
         self.sio.on("room_state", self._on_state)
         self.sio.on("me", self._on_me)
+        self.sio.on("connect", self._on_connect)
+
+    def _on_connect(self) -> None:
+        self.last_sid = self.sio.get_sid()
+
+    def _auth(self) -> dict:
+        # Like the browser client: name the previous connection so a dead one stops counting.
+        return {"token": self.token, "previous": self.last_sid}
 
     def _on_state(self, data: dict) -> None:
         with self.received:
@@ -126,15 +136,20 @@ class Client:
             self.received.notify_all()
 
     def connect(self) -> "Client":
-        self.sio.connect(self.server.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10)
+        self.sio.connect(self.url, auth=self._auth, transports=["websocket"], wait_timeout=10)
         self.wait_for(lambda s: True)
         return self
 
-    def emit(self, event: str, payload: object = None, timeout: float = 10) -> dict:
+    def wait_connected(self, timeout: float = 10) -> None:
         # The server's first room_state can arrive just before the namespace counts as connected.
         deadline = time.monotonic() + timeout
-        while "/" not in self.sio.namespaces and time.monotonic() < deadline:
+        while "/" not in self.sio.namespaces:
+            if time.monotonic() > deadline:
+                raise AssertionError("not connected in time")
             time.sleep(0.02)
+
+    def emit(self, event: str, payload: object = None, timeout: float = 10) -> dict:
+        self.wait_connected(timeout)
         return self.sio.call(event, payload, timeout=timeout)
 
     def wait_for(self, predicate, timeout: float = 5.0) -> dict:

@@ -34,12 +34,16 @@ class Leave(Command):
 
 @_command("connected")
 class Connected(Command):
-    pass
+    """A connection opened; ``replaces`` names this device's previous connection, which may have
+    died with its server process without a disconnect ever being seen."""
+
+    connection: str
+    replaces: str | None = None
 
 
 @_command("disconnected")
 class Disconnected(Command):
-    pass
+    connection: str
 
 
 @_command("start")

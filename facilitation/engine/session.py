@@ -48,9 +48,13 @@ class Person:
     name: str
     role: Role
     joined_at: float
-    connections: int = 0
+    connections: list[str] = field(default_factory=list)  # ids of this person's open connections
     disconnected_at: float | None = None
     left: bool = False
+
+    @property
+    def online(self) -> bool:
+        return bool(self.connections)
 
     @property
     def in_circle(self) -> bool:
@@ -212,7 +216,7 @@ class Session:
         if person.role is Role.LEADER:
             raise DomainError("leader_cannot_leave")
         person.left = True
-        person.connections = 0
+        person.connections = []
         for case in self.cases:
             if case.presenter_id == person.id and self._case_is_ahead(case.number):
                 case.presenter_id = None
@@ -224,7 +228,8 @@ class Session:
         if actor.screen:
             return []
         person = self._person(actor.person_id)
-        person.connections += 1
+        person.connections = [c for c in person.connections if c not in (cmd.connection, cmd.replaces)]
+        person.connections.append(cmd.connection)
         person.disconnected_at = None
         return [Event("presence", {"person": person.id, "online": True})]
 
@@ -232,10 +237,22 @@ class Session:
         if actor.screen:
             return []
         person = self._person(actor.person_id)
-        person.connections = max(0, person.connections - 1)
-        if person.connections == 0:
+        if cmd.connection not in person.connections:
+            return []
+        person.connections.remove(cmd.connection)
+        if not person.connections:
             person.disconnected_at = now
-        return [Event("presence", {"person": person.id, "online": person.connections > 0})]
+        return [Event("presence", {"person": person.id, "online": person.online})]
+
+    def reset_presence(self, now: float) -> bool:
+        """Forget every connection (a restarted single process has none); True if any changed."""
+        changed = False
+        for person in self.people.values():
+            if person.connections:
+                person.connections = []
+                person.disconnected_at = now
+                changed = True
+        return changed
 
     def _do_hand_leadership(self, cmd: c.HandLeadership, actor: Actor, now: float) -> list[Event]:
         require_main_leader(self.role_of(actor))

@@ -110,7 +110,7 @@ def room_view(session: Session, audience: str, now: float) -> dict:
         "timer": session.timer.to_dict() if session.timer else None,
         "plan": _plan_view(session, now),
         "people": [
-            {"id": p.id, "name": p.name, "role": p.role.value, "online": p.connections > 0,
+            {"id": p.id, "name": p.name, "role": p.role.value, "online": p.online,
              "off_since": p.disconnected_at}
             for p in session.people.values() if not p.left
         ],

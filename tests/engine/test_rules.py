@@ -168,10 +168,29 @@ def test_leadership_hand_over_and_coleader(room):
 
 def test_presence_goes_reconnecting_then_back(room):
     a = room.people[0]
-    room.do(a, c.Connected())
+    room.do(a, c.Connected(connection="s1"))
+    room.do(a, c.Connected(connection="s2"))  # a second tab
     room.clock.advance(5)
-    room.do(a, c.Disconnected())
+    room.do(a, c.Disconnected(connection="s1"))
     person = room.session.people[a]
-    assert person.connections == 0 and person.disconnected_at == room.clock.now()
-    room.do(a, c.Connected())
-    assert person.connections == 1 and person.disconnected_at is None
+    assert person.online and person.disconnected_at is None
+    room.do(a, c.Disconnected(connection="s2"))
+    assert not person.online and person.disconnected_at == room.clock.now()
+    room.do(a, c.Connected(connection="s3"))
+    assert person.connections == ["s3"] and person.disconnected_at is None
+
+
+def test_a_connection_lost_with_its_process_is_replaced(room):
+    a = room.people[0]
+    room.do(a, c.Connected(connection="on-dead-process"))
+    room.do(a, c.Connected(connection="on-live-process", replaces="on-dead-process"))
+    assert room.session.people[a].connections == ["on-live-process"]
+    room.do(a, c.Disconnected(connection="on-live-process"))
+    assert not room.session.people[a].online
+
+
+def test_presence_reset_after_a_restart(room):
+    a = room.people[0]
+    room.do(a, c.Connected(connection="s1"))
+    assert room.session.reset_presence(room.clock.now()) is True
+    assert not room.session.people[a].online and room.session.reset_presence(room.clock.now()) is False

@@ -1,0 +1,89 @@
+"""Losing a process, losing the network: nothing acknowledged is lost, nobody loses their place."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from ..live import LiveServer
+from ..proxy import Proxy
+
+
+def ok(ack: dict) -> dict:
+    assert ack["ok"] is True, ack
+    return ack
+
+
+@pytest.mark.services
+def test_clients_fail_over_to_the_other_process_and_find_the_room_as_it_was(pg_url, redis_url, tmp_path, clients):
+    env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": redis_url,
+           "KRUG_MESSAGE_QUEUE_CHANNEL": f"krug-test-{uuid.uuid4().hex[:8]}", "KRUG_TIME_SCALE": "0.05"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = LiveServer(tmp_path / "a", **env).start()
+    b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env).start()
+    nginx = Proxy([a.port, b.port])
+    try:
+        room = a.create_room("Lea")
+        via = {"url": nginx.url}
+        leader = clients(a, room["token"], **via).connect()
+        screen = clients(a, room["screen_token"], **via).connect()
+        phones = [clients(a, a.join(room["code"], name).json()["token"], **via).connect() for name in ("Anna", "Boris", "Vera")]
+        ok(leader.emit("start"))
+        for i, phone in enumerate(phones):
+            ok(phone.emit("post_card", {"client_id": f"k{i}", "kind": "checkin", "text": f"Card {i}"}))
+        ok(leader.emit("pause"))
+        before = leader.wait_for(lambda s: len(s["cards"]) == 3 and s["timer"]["paused_remaining"] is not None)
+        screen.wait_for(lambda s: s["v"] == before["v"])
+
+        a.kill()  # SIGKILL: no disconnect reaches anyone
+        for client in [leader, screen, *phones]:
+            client.wait_for(lambda s: s["v"] > before["v"] and s["server_now"] > before["server_now"], timeout=20)
+        after = leader.wait_for(lambda s: all(p["online"] for p in s["people"]), timeout=10)
+        for key in ("status", "phase", "timer", "cases", "nominations"):
+            assert after[key] == before[key], key
+        assert [c["cid"] for c in after["cards"]] == ["k0", "k1", "k2"]
+        ok(phones[0].emit("post_card", {"client_id": "k-after", "kind": "checkin", "text": "After failover"}))
+        screen.wait_for(lambda s: len(s["cards"]) == 4)
+        phones[1].close()  # presence is exact again: the dead process's connections do not linger
+        leader.wait_for(lambda s: [p["online"] for p in s["people"] if p["name"] == "Boris"] == [False])
+    finally:
+        nginx.close()
+        a.stop()
+        b.stop()
+
+
+OFFLINE_SECONDS = int(__import__("os").environ.get("KRUG_TEST_OFFLINE_SECONDS", "30"))
+
+
+def test_phone_offline_keeps_identity_and_its_posts_are_stored_once(live_server, clients):
+    server = live_server()
+    room = server.create_room("Lea")
+    leader = clients(server, room["token"]).connect()
+    wifi = Proxy([server.port])
+    try:
+        phone = clients(server, server.join(room["code"], "Anna").json()["token"], url=wifi.url).connect()
+        person = phone.me["person"]
+        ok(leader.emit("start"))
+        sent = ok(phone.emit("post_card", {"client_id": "before", "kind": "checkin", "text": "Before"}))
+
+        wifi.cut()
+        state = leader.wait_for(lambda s: not next(p for p in s["people"] if p["id"] == person)["online"], timeout=10)
+        anna = next(p for p in state["people"] if p["id"] == person)
+        assert anna["off_since"] is not None and anna["name"] == "Anna"  # reconnecting, not gone
+        assert state["grace"] >= OFFLINE_SECONDS
+        outbox = [{"client_id": "offline-1", "kind": "checkin", "text": "Written in the lift"},
+                  {"client_id": "before", "kind": "checkin", "text": "Before"}]  # its ack was lost: retried
+        time.sleep(OFFLINE_SECONDS)
+        wifi.restore()
+
+        phone.wait_connected(timeout=15)
+        assert phone.me["person"] == person
+        acks = [phone.emit("post_card", post) for post in outbox]
+        assert acks[0]["ok"] and "duplicate" not in acks[0]
+        assert acks[1]["ok"] and acks[1]["duplicate"] is True and acks[1]["card"] == sent["card"]
+        final = leader.wait_for(lambda s: next(p for p in s["people"] if p["id"] == person)["online"] and len(s["cards"]) == 2)
+        assert sorted(c["cid"] for c in final["cards"]) == ["before", "offline-1"]
+    finally:
+        wifi.close()
