@@ -68,3 +68,23 @@ def test_two_stores_on_one_room_lose_no_update(pg_url):
     assert errors == []
     session, version, _ = second.load(room_id)
     assert len(session.cards) == 40
+
+
+def test_slow_queries_run_side_by_side_under_eventlet(pg_url, tmp_path):
+    """Without the psycopg wait-function fix each query blocks the whole hub: they would run one
+    after another. With it, all three are in flight at once (their time spans overlap)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "KRUG_DATABASE_URL": pg_url, "KRUG_INSTANCE_DIR": str(tmp_path), "KRUG_ASYNC_MODE": "eventlet"}
+    env.pop("PSYCOPG_WAIT_FUNC", None)
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("pg_concurrency_probe.py")), str(root)],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    spans = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(spans) == 3
+    assert max(start for start, _ in spans) < min(end for _, end in spans), spans
