@@ -76,6 +76,10 @@ class Config:
         # A phone that drops its socket is shown as "reconnecting" this long before "away".
         self.PRESENCE_GRACE_SECONDS = _env_float("KRUG_PRESENCE_GRACE_SECONDS", 90.0)
         self.LOG_LEVEL = _env("KRUG_LOG_LEVEL", "INFO")
+        # Joins (and connections with unknown tokens) per client address per minute.
+        self.JOIN_ATTEMPTS_PER_MINUTE = _env_int("KRUG_JOIN_ATTEMPTS_PER_MINUTE", 20)
+        # Reverse proxies in front of Krug whose X-Forwarded-For may be trusted (nginx: 1).
+        self.PROXY_COUNT = _env_int("KRUG_PROXY_COUNT", 0)
         self.SECRET_KEY = _secret_key(INSTANCE_DIR)
 
 
@@ -90,6 +94,7 @@ class TestConfig(Config):
         self.ASYNC_MODE = "threading"
         self.MESSAGE_QUEUE = None
         self.DATABASE_URL = "sqlite://"
+        self.JOIN_ATTEMPTS_PER_MINUTE = 100000
         for key, value in overrides.items():
             setattr(self, key, value)
 

@@ -10,6 +10,7 @@ from .engine import SystemClock
 from .extensions import babel, db, socketio
 from .format_store import FormatStore
 from .i18n import compile_catalogues, select_locale
+from .rate_limit import AttemptLimiter
 from .services import Services
 from .store import RoomStore
 
@@ -48,9 +49,16 @@ def create_app(config=None, clock=None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
+    clock = clock or SystemClock()
     app.extensions["krug"] = Services(
-        db=db, rooms=RoomStore(db, clock or SystemClock()), formats=FormatStore(db), clock=clock or SystemClock(),
+        db=db, rooms=RoomStore(db, clock), formats=FormatStore(db), clock=clock,
+        join_attempts=AttemptLimiter(app.config["JOIN_ATTEMPTS_PER_MINUTE"], 60.0, clock),
     )
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from . import realtime  # noqa: F401 — registers the Socket.IO handlers
     from .cli import register_cli

@@ -61,7 +61,7 @@ def _enter_rooms(sid: str, conn: Connection, session) -> None:
 
 def _refuse(err: DomainError) -> None:
     """Refuse a connection; JS clients read ``err.data.code`` in their connect_error handler."""
-    raise ConnectionRefusedError(err.message, {"code": err.code, "message": err.message})
+    raise ConnectionRefusedError(err.message, err.as_ack()["error"])
 
 
 @socketio.on("connect")
@@ -73,6 +73,9 @@ def on_connect(auth):
     token = auth.get("token") if isinstance(auth, dict) else None
     identity = svc.rooms.identify(token)
     if identity is None:
+        wait = svc.join_attempts.hit(request.remote_addr or "?")
+        if wait is not None:
+            _refuse(DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait))
         _refuse(DomainError("not_authenticated"))
     previous = auth.get("previous") if isinstance(auth.get("previous"), str) else None
     try:

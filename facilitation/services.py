@@ -27,6 +27,7 @@ class Services:
     rooms: RoomStore
     formats: FormatStore
     clock: object
+    join_attempts: object
     connections: dict[str, Connection] = field(default_factory=dict)
 
 

@@ -33,6 +33,16 @@ def _error(err: DomainError, status: int = 400):
     return jsonify(err.as_ack()), status
 
 
+def _rate_limited():
+    """None, or a 429 answer when this address has tried too often."""
+    wait = services().join_attempts.hit(request.remote_addr or "?")
+    if wait is None:
+        return None
+    response = jsonify(DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait).as_ack())
+    response.headers["Retry-After"] = str(wait)
+    return response, 429
+
+
 def _base_url() -> str:
     return public_url(current_app.config, request.host_url)
 
@@ -65,6 +75,9 @@ def create_room():
 
     Returns {ok, code, token, screen_token, person_id}: the creator is the leader.
     """
+    limited = _rate_limited()
+    if limited:
+        return limited
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _error(DomainError("bad_request", "Send a JSON object."))
@@ -91,7 +104,10 @@ def create_room():
 
 @bp.post("/api/rooms/<code>/join")
 def join_room(code: str):
-    """Join a room. Body: {name, consent: true, observer?: bool}. Returns {ok, token, person_id}."""
+    """Join a room. Body: {name, consent: true, observer?: bool}. Returns {ok, token, person_id, waiting}."""
+    limited = _rate_limited()
+    if limited:
+        return limited
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _error(DomainError("bad_request", "Send a JSON object."))
@@ -106,7 +122,8 @@ def join_room(code: str):
         return _error(err, 404 if err.code == "not_found" else 409 if err.code == "room_full" else 400)
     broadcast(outcome)
     current_app.logger.info("joined room=%s role=%s", outcome.room_id, "observer" if observer else "participant")
-    return jsonify({"ok": True, "token": token, "person_id": person_id}), 201
+    waiting = outcome.events[0].data.get("waiting", False)
+    return jsonify({"ok": True, "token": token, "person_id": person_id, "waiting": waiting}), 201
 
 
 def _room_page(template: str, code: str):

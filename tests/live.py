@@ -42,6 +42,8 @@ class LiveServer:
             "KRUG_DATABASE_URL": f"sqlite:///{workdir / 'krug.sqlite3'}",
             "KRUG_SECRET_KEY": "test-secret",
             "KRUG_LOG_LEVEL": "INFO",
+            # Every test client comes from 127.0.0.1; the limit has its own test.
+            "KRUG_JOIN_ATTEMPTS_PER_MINUTE": "100000",
             **env,
         }
         self.proc: subprocess.Popen | None = None

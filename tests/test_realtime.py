@@ -18,6 +18,9 @@ def room_with(server, clients, people: list[str]):
         joined = server.join(room["code"], name)
         assert joined.status_code == 201, joined.text
         phones[name] = clients(server, joined.json()["token"]).connect()
+    expected = len(people) + 1
+    for client in [leader, *phones.values()]:
+        client.wait_for(lambda s: len(s["people"]) == expected and all(p["online"] for p in s["people"]))
     return room, leader, phones
 
 
@@ -103,3 +106,36 @@ def test_time_sync_answers_server_time(shared_server, clients):
     room, leader, _ = room_with(shared_server, clients, [])
     ack = leader.emit("time_sync")
     assert abs(ack["server_now"] - time.time()) < 1.0
+
+
+def test_join_attempts_are_rate_limited_per_address(live_server, clients):
+    server = live_server(KRUG_JOIN_ATTEMPTS_PER_MINUTE="5")
+    room = server.create_room("Lea")  # 1
+    answers = [server.join(room["code"], f"P{i}") for i in range(6)]
+    assert [a.status_code for a in answers] == [201, 201, 201, 201, 429, 429]
+    limited = answers[-1]
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    # Guessing tokens over the socket counts too.
+    refusals = []
+    client = socketio.Client(reconnection=False)
+    client.on("connect_error", refusals.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(server.url, auth={"token": "y" * 32}, transports=["websocket"])
+    assert refusals[0]["data"]["code"] == "rate_limited"
+
+
+def test_late_joiner_waits_for_the_leader(shared_server, clients):
+    room, leader, phones = room_with(shared_server, clients, ["Anna"])
+    assert leader.emit("start")["ok"]
+    joined = shared_server.join(room["code"], "Late")
+    assert joined.json()["waiting"] is True
+    late = clients(shared_server, joined.json()["token"]).connect()
+    assert late.me["role"] == "waiting" and "people" not in late.state
+    state = leader.wait_for(lambda s: any(p.get("waiting") for p in s["people"]))
+    waiting_id = next(p["id"] for p in state["people"] if p.get("waiting"))
+    assert leader.emit("admit", {"person_id": waiting_id})["ok"]
+    late.wait_me(lambda me: me["role"] == "participant")
+    assert late.emit("sync")["state"]["phase"]["kind"] == "check_in"
+    assert leader.emit("set_locked", {"locked": True})["ok"]
+    assert shared_server.join(room["code"], "Later").json()["error"]["code"] == "room_locked"

@@ -62,7 +62,8 @@ def test_create_room_with_customized_and_saved_format(client):
     assert saved["name"]["en"] == "Our Tuesday group" and saved["total_minutes"] == 90 - 5 - 5 + 7
     bad = client.post("/api/rooms", json={"leader_name": "Lea", "format_id": "balint-single", "phases": [{"key": "nope"}]})
     assert bad.status_code == 400 and bad.json["error"]["code"] == "bad_request"
-    assert client.post("/api/rooms", json={"format_id": "balint-single"}).json["error"]["code"] == "empty_text"
+    assert client.post("/api/rooms", json={"format_id": "balint-single"}).json["error"]["code"] == "bad_request"
+    assert client.post("/api/rooms", json={"leader_name": " ", "format_id": "balint-single"}).json["error"]["code"] == "empty_text"
 
 
 def test_qr_is_svg_of_the_join_link(client):

@@ -33,6 +33,7 @@ def dump(session: Session) -> dict:
         "anonymous": sorted(session.anonymous),
         "vote_budget": session.vote_budget,
         "allow_observers": session.allow_observers,
+        "locked": session.locked,
         "counter": session.counter,
     }
 
@@ -62,5 +63,6 @@ def load(data: dict) -> Session:
         anonymous=set(data["anonymous"]),
         vote_budget=data["vote_budget"],
         allow_observers=data["allow_observers"],
+        locked=data.get("locked", False),
         counter=data["counter"],
     )

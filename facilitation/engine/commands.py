@@ -175,6 +175,17 @@ class SetVoteBudget(Command):
     budget: int
 
 
+@_command("admit")
+class Admit(Command):
+    person_id: str
+    admit: bool = True
+
+
+@_command("set_locked")
+class SetLocked(Command):
+    locked: bool
+
+
 @_command("end_session")
 class EndSession(Command):
     pass
@@ -187,7 +198,7 @@ CLIENT_COMMANDS: dict[str, type[Command]] = {
         Start, NextPhase, PreviousPhase, JumpToPhase, Pause, Resume, Extend, Nominate,
         WithdrawNomination, OpenVote, CastVote, RetractVote, CloseVote, RevealVote, BreakTie,
         AssignCase, AssignPresenter, SetRequest, PostCard, HideCard, HandLeadership,
-        MakeColeader, SetAnonymity, SetVoteBudget, EndSession, Leave,
+        MakeColeader, SetAnonymity, SetVoteBudget, EndSession, Leave, Admit, SetLocked,
     )
 }
 

@@ -42,6 +42,8 @@ MESSAGES: dict[str, str] = {
     "unknown_person": "No such person in this room.",
     "no_case": "No case is assigned for this part of the session.",
     "leader_cannot_leave": "Hand leadership to someone else before leaving.",
+    "room_locked": "The leader has closed the room to newcomers.",
+    "rate_limited": "Too many attempts; please wait and try again.",
     "observers_not_allowed": "This room does not take observers.",
 }
 

@@ -51,14 +51,19 @@ class Person:
     connections: list[str] = field(default_factory=list)  # ids of this person's open connections
     disconnected_at: float | None = None
     left: bool = False
+    waiting: bool = False  # joined after the start: waits for a leader to let them in
 
     @property
     def online(self) -> bool:
         return bool(self.connections)
 
     @property
+    def present(self) -> bool:
+        return not self.left and not self.waiting
+
+    @property
     def in_circle(self) -> bool:
-        return self.role in CIRCLE and not self.left
+        return self.role in CIRCLE and self.present
 
 
 @dataclass
@@ -122,6 +127,7 @@ class Session:
     anonymous: set[str] = field(default_factory=set)
     vote_budget: int = 1
     allow_observers: bool = True
+    locked: bool = False
     counter: int = 0
 
     # ----------------------------------------------------------------- construction
@@ -160,7 +166,7 @@ class Session:
 
     def role_of(self, actor: Actor) -> Role | None:
         person = self.people.get(actor.person_id) if actor.person_id else None
-        if person is None or person.left:
+        if person is None or not person.present:
             return None
         return person.role
 
@@ -199,6 +205,8 @@ class Session:
 
     def _do_join(self, cmd: c.Join, actor: Actor, now: float) -> list[Event]:
         name = clean_text(cmd.name_text, NAME_MAX)
+        if self.locked:
+            raise DomainError("room_locked")
         if cmd.observer:
             if not self.allow_observers:
                 raise DomainError("observers_not_allowed")
@@ -207,9 +215,29 @@ class Session:
             if len(self.circle) >= MAX_CIRCLE:
                 raise DomainError("room_full")
             role = Role.PARTICIPANT
-        person = Person(id=self._next_id("p"), name=name, role=role, joined_at=now)
+        person = Person(id=self._next_id("p"), name=name, role=role, joined_at=now,
+                        waiting=self.status != "lobby")
         self.people[person.id] = person
-        return [Event("joined", {"person": person.id, "role": role.value}, private_for=(person.id,))]
+        return [Event("joined", {"person": person.id, "role": role.value, "waiting": person.waiting},
+                      private_for=(person.id,))]
+
+    def _do_admit(self, cmd: c.Admit, actor: Actor, now: float) -> list[Event]:
+        require_leading(self.role_of(actor))
+        person = self.people.get(cmd.person_id)
+        if person is None or person.left or not person.waiting:
+            raise DomainError("unknown_person")
+        if cmd.admit:
+            if person.role in CIRCLE and len(self.circle) >= MAX_CIRCLE:
+                raise DomainError("room_full")
+            person.waiting = False
+        else:
+            person.left = True
+        return [Event("admitted", {"person": person.id, "admit": cmd.admit}, private_for=(person.id,))]
+
+    def _do_set_locked(self, cmd: c.SetLocked, actor: Actor, now: float) -> list[Event]:
+        require_leading(self.role_of(actor))
+        self.locked = cmd.locked
+        return [Event("settings", {"locked": cmd.locked})]
 
     def _do_leave(self, cmd: c.Leave, actor: Actor, now: float) -> list[Event]:
         person = self._person(actor.person_id)
@@ -227,7 +255,7 @@ class Session:
     def _do_connected(self, cmd: c.Connected, actor: Actor, now: float) -> list[Event]:
         if actor.screen:
             return []
-        person = self._person(actor.person_id)
+        person = self._visitor(actor.person_id)
         person.connections = [c for c in person.connections if c not in (cmd.connection, cmd.replaces)]
         person.connections.append(cmd.connection)
         person.disconnected_at = None
@@ -236,7 +264,7 @@ class Session:
     def _do_disconnected(self, cmd: c.Disconnected, actor: Actor, now: float) -> list[Event]:
         if actor.screen:
             return []
-        person = self._person(actor.person_id)
+        person = self._visitor(actor.person_id)
         if cmd.connection not in person.connections:
             return []
         person.connections.remove(cmd.connection)
@@ -273,6 +301,13 @@ class Session:
         return [Event("roles", {"coleader": target.id, "on": cmd.on}, private_for=(target.id,))]
 
     def _person(self, person_id: str | None) -> Person:
+        person = self.people.get(person_id) if person_id else None
+        if person is None or not person.present:
+            raise DomainError("unknown_person")
+        return person
+
+    def _visitor(self, person_id: str | None) -> Person:
+        """Someone in the room or at its door (waiting to be let in), but not someone who left."""
         person = self.people.get(person_id) if person_id else None
         if person is None or person.left:
             raise DomainError("unknown_person")

@@ -15,10 +15,15 @@ from .session import Actor, Card, Session
 
 PUBLIC = "public"
 LEAD = "lead"
+WAITING = "waiting"  # at the door: learns nothing of the room until let in
 
 
 def audience_of(session: Session, actor: Actor) -> str:
+    if actor.screen:
+        return PUBLIC
     role = session.role_of(actor)
+    if role is None:
+        return WAITING
     return LEAD if role in (Role.LEADER, Role.COLEADER) else PUBLIC
 
 
@@ -103,6 +108,9 @@ def _plan_view(session: Session, now: float) -> dict:
 
 def room_view(session: Session, audience: str, now: float) -> dict:
     """The snapshot for one audience. ``now`` only shapes the plan; clients add server_now."""
+    if audience == WAITING:
+        return {"status": session.status, "waiting": True,
+                "format": {"id": session.format.id, "name": session.format.name, "cases": session.format.cases}}
     return {
         "status": session.status,
         "format": {"id": session.format.id, "name": session.format.name, "cases": session.format.cases},
@@ -111,8 +119,9 @@ def room_view(session: Session, audience: str, now: float) -> dict:
         "plan": _plan_view(session, now),
         "people": [
             {"id": p.id, "name": p.name, "role": p.role.value, "online": p.online,
-             "off_since": p.disconnected_at}
-            for p in session.people.values() if not p.left
+             "off_since": p.disconnected_at, **({"waiting": True} if p.waiting else {})}
+            for p in session.people.values()
+            if not p.left and (not p.waiting or audience == LEAD)
         ],
         "presenter_outside": bool(session.phase and session.phase.silent_presenter
                                   and session.current_case and session.current_case.presenter_id),
@@ -128,7 +137,7 @@ def room_view(session: Session, audience: str, now: float) -> dict:
         "vote": _vote_view(session, audience),
         "cards": _visible_cards(session, audience),
         "settings": {"anonymous": sorted(session.anonymous), "vote_budget": session.vote_budget,
-                     "allow_observers": session.allow_observers},
+                     "allow_observers": session.allow_observers, "locked": session.locked},
     }
 
 
@@ -139,6 +148,9 @@ def personal_view(session: Session, actor: Actor) -> dict:
     person = session.people.get(actor.person_id)
     if person is None or person.left:
         return {"screen": False, "person": None, "role": None}
+    if person.waiting:
+        return {"screen": False, "person": person.id, "name": person.name, "role": "waiting",
+                "votes": [], "silent": False, "presenter_of": []}
     votes = session.vote.ballots_of(person.id) if session.vote else []
     return {
         "screen": False, "person": person.id, "name": person.name, "role": person.role.value,

@@ -12,6 +12,7 @@ LEADER_COMMANDS = [
     c.AssignCase(case=1, nomination_id="n1"), c.AssignPresenter(case=1, person_id="p2"),
     c.HideCard(card_id="c1"), c.HandLeadership(person_id="p2"), c.MakeColeader(person_id="p2"),
     c.SetAnonymity(kind="question", anonymous=True), c.SetVoteBudget(budget=2), c.EndSession(),
+    c.Admit(person_id="p2"), c.SetLocked(locked=True),
 ]
 
 
@@ -194,3 +195,35 @@ def test_presence_reset_after_a_restart(room):
     room.do(a, c.Connected(connection="s1"))
     assert room.session.reset_presence(room.clock.now()) is True
     assert not room.session.people[a].online and room.session.reset_presence(room.clock.now()) is False
+
+
+def test_locked_room_refuses_newcomers(room):
+    room.lead(c.SetLocked(locked=True))
+    with pytest.raises(DomainError) as err:
+        room.join("Late")
+    assert err.value.code == "room_locked"
+    room.lead(c.SetLocked(locked=False))
+    room.join("Late")
+
+
+def test_late_joiners_wait_at_the_door_until_let_in(room):
+    a = room.people[0]
+    room.lead(c.Start())
+    room.do(a, c.PostCard(client_id="x", kind="checkin", text="Private words"))
+    late = room.join("Late")
+    me = personal_view(room.session, Actor(person_id=late))
+    assert me["role"] == "waiting"
+    assert refused(room, late, c.PostCard(client_id="y", kind="checkin", text="Me too")) == "not_in_circle"
+    waiting_view = room_view(room.session, "waiting", room.clock.now())
+    assert "cards" not in waiting_view and "people" not in waiting_view
+    assert late not in [p["id"] for p in room_view(room.session, PUBLIC, room.clock.now())["people"]]
+    assert [p for p in room_view(room.session, LEAD, room.clock.now())["people"] if p["id"] == late][0]["waiting"]
+    room.do(late, c.Connected(connection="s-late"))  # may connect to hear when they are let in
+    room.lead(c.Admit(person_id=late))
+    assert personal_view(room.session, Actor(person_id=late))["role"] == "participant"
+    room.do(late, c.PostCard(client_id="y", kind="checkin", text="Me too"))
+    refused_one = room.join("Unwelcome")
+    room.lead(c.Admit(person_id=refused_one, admit=False))
+    assert room.session.people[refused_one].left
+    with pytest.raises(DomainError):
+        room.do(refused_one, c.Connected(connection="s-x"))
