@@ -203,6 +203,34 @@ def vendor(name: str):
     return send_file(full, mimetype="text/javascript", max_age=86400)
 
 
+@bp.post("/api/export")
+def export_case():
+    """The presenter downloads their own case. Header ``Authorization: Bearer <token>``;
+    body ``{note?}`` (the private note lives only on the phone; it is added if sent).
+    Returns a Markdown attachment; 403 ``not_presenter`` for anyone else."""
+    from .export import presenter_export
+
+    header = request.headers.get("Authorization", "")
+    identity = services().rooms.identify(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
+    if identity is None or identity.actor.person_id is None:
+        return _error(DomainError("not_authenticated"), 401)
+    body = request.get_json(silent=True) or {}
+    note = body.get("note", "") if isinstance(body, dict) else ""
+    if not isinstance(note, str) or len(note) > 20_000:
+        return _error(DomainError("bad_request", "note must be text of at most 20 000 characters.", field="note"))
+    session, _version, code = services().rooms.load(identity.room_id)
+    try:
+        document = presenter_export(session, identity.actor.person_id, note)
+    except DomainError as err:
+        return _error(err, 403)
+    current_app.logger.info("export room=%s", identity.room_id)
+    response = make_response(document)
+    response.headers["Content-Type"] = "text/markdown; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="krug-{code}-case.md"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/healthz")
 def healthz():
     """Readiness for operators and load balancers: the database answers, and Redis when configured."""

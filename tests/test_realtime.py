@@ -139,3 +139,31 @@ def test_late_joiner_waits_for_the_leader(shared_server, clients):
     assert late.emit("sync")["state"]["phase"]["kind"] == "check_in"
     assert leader.emit("set_locked", {"locked": True})["ok"]
     assert shared_server.join(room["code"], "Later").json()["error"]["code"] == "room_locked"
+
+
+def test_only_the_presenter_can_export_their_case(shared_server, clients):
+    room, leader, phones = room_with(shared_server, clients, ["Anna", "Boris"])
+    anna, boris = phones["Anna"], phones["Boris"]
+    nomination = anna.emit("nominate", {"client_id": "n", "title": "The silent patient"})["nomination"]
+    assert leader.emit("assign_case", {"case": 1, "nomination_id": nomination})["ok"]
+    assert leader.emit("start")["ok"]
+    assert leader.emit("jump_to_phase", {"index": 3})["ok"]
+    assert anna.emit("set_request", {"text": "Why do I feel guilty?"})["ok"]
+    assert leader.emit("next_phase")["ok"]
+    assert boris.emit("post_card", {"client_id": "q", "kind": "question", "text": "How long have you seen her?"})["ok"]
+    assert leader.emit("next_phase")["ok"]
+    assert boris.emit("post_card", {"client_id": "h", "kind": "hypothesis", "text": "Guilt may be hers too."})["ok"]
+
+    def export(token, **body):
+        return requests.post(f"{shared_server.url}/api/export", json=body, headers={"Authorization": f"Bearer {token}"})
+
+    mine = export(anna.token, note="Call supervisor.")
+    assert mine.status_code == 200 and "attachment" in mine.headers["Content-Disposition"]
+    for text in ("The silent patient", "Why do I feel guilty?", "How long have you seen her?", "Guilt may be hers too.", "Call supervisor."):
+        assert text in mine.text
+    assert export(boris.token).status_code == 403
+    assert export(leader.token).status_code == 403
+    assert export(room["screen_token"]).status_code == 401
+    assert requests.post(f"{shared_server.url}/api/export", json={}).status_code == 401
+    assert leader.emit("end_session")["ok"]
+    assert export(anna.token).status_code == 401

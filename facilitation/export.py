@@ -1,0 +1,35 @@
+"""The presenter's own case as a Markdown file: the one copy of case content that may leave
+the room, and only in the presenter's hands, before the session ends."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from .engine import DomainError, Session
+
+SECTIONS = (
+    ("question", "Questions"),
+    ("hypothesis", "Hypotheses"),
+    ("advice", "Advice"),
+    ("thought", "Discussion"),
+    ("response", "My response"),
+)
+
+
+def presenter_export(session: Session, person_id: str, note: str = "") -> str:
+    cases = [case for case in session.cases if case.presenter_id == person_id]
+    if not cases:
+        raise DomainError("not_presenter")
+    lines = [f"# {_('Krug')} — {session.format.name.get('en')}", ""]
+    for case in cases:
+        lines += [f"## {_('Case')} {case.number}: {case.title or '—'}", ""]
+        if case.request:
+            lines += [f"### {_('My request')}", "", case.request, ""]
+        for kind, heading in SECTIONS:
+            texts = [card.text for card in session.cards
+                     if card.case == case.number and card.kind == kind and not card.hidden]
+            if texts:
+                lines += [f"### {_(heading)}", ""] + [f"- {text}" for text in texts] + [""]
+    if note.strip():
+        lines += [f"## {_('My private note')}", "", note.strip(), ""]
+    lines += ["---", _("Exported from Krug for the presenter only. Keep it as confidential as the session itself.")]
+    return "\n".join(lines) + "\n"
