@@ -53,13 +53,18 @@ def purge_expired(db: Database, retention_hours: float, now: datetime | None = N
     return erased
 
 
-def compact(db: Database) -> None:
-    """Make sure erased text is not left in the SQLite file or its write-ahead log."""
+def compact(db: Database, vacuum: bool = True) -> None:
+    """Make sure erased text is not left in the SQLite file or its write-ahead log.
+
+    secure_delete (set on every connection) zeroes freed pages; the checkpoint folds the log,
+    which still holds old page images, back into the file and truncates it.
+    """
     if db.engine is None or db.engine.dialect.name != "sqlite":
         return
     with db.engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        connection.execute(text("VACUUM"))
+        if vacuum:
+            connection.execute(text("VACUUM"))
 
 
 def run_retention_job(app, socketio, interval_seconds: float = 300.0) -> None:

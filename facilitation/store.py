@@ -16,6 +16,7 @@ from .engine import Actor, Command, DomainError, Event, Format, Session, command
 from .extensions import Database
 from .identity import new_room_code, new_token, normalize_code, token_hash
 from .models import Credential, Room
+from .privacy import compact
 
 MAX_RETRIES = 8
 
@@ -140,9 +141,12 @@ class RoomStore:
         with self._locks[room_id]:
             for _ in range(MAX_RETRIES):
                 try:
-                    return self._execute_once(room_id, actor, command, also)
+                    outcome = self._execute_once(room_id, actor, command, also)
                 except _VersionConflict:
                     continue
+                if any(e.name == "ended" for e in outcome.events):
+                    compact(self.db, vacuum=False)  # no erased text left in the write-ahead log
+                return outcome
             raise DomainError("bad_request", "The room is busy; please try again.")
 
     def _execute_once(self, room_id: int, actor: Actor, command: Command, also) -> Outcome:

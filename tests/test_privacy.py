@@ -65,9 +65,6 @@ def test_ended_session_leaves_no_trace_in_the_database_file(tmp_path):
     with app.app_context():
         svc = services()
         svc.rooms.execute(room_id, Actor(person_id=leader), c.EndSession())
-        from facilitation.privacy import compact
-
-        compact(svc.db)
         svc.db.engine.dispose()
     assert MARKER.encode() not in _file_bytes(db_path)
 
