@@ -590,11 +590,14 @@ class Session:
     def _do_set_request(self, cmd: c.SetRequest, actor: Actor, now: float) -> list[Event]:
         role = self.role_of(actor)
         require_circle(role)
+        # Who may write comes before when: a participant learns "not_presenter" in any phase.
+        if role not in LEADING and actor.person_id not in self.presenter_ids():
+            raise DomainError("not_presenter")
         self._require_running()
         case = self.current_case
         if case is None or self.phase.kind not in ("request", "presentation"):
             raise DomainError("phase_closed")
-        if case.presenter_id != actor.person_id and role not in LEADING:
+        if role not in LEADING and case.presenter_id != actor.person_id:
             raise DomainError("not_presenter")
         case.request = clean_text(cmd.text, REQUEST_MAX)
         return [Event("request", {"case": case.number})]
