@@ -51,7 +51,8 @@ def _base_url() -> str:
 def remember_language(response: Response) -> Response:
     lang = request.args.get("lang")
     if lang in LANGUAGES:
-        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
     return response
 
 

@@ -167,3 +167,10 @@ def test_only_the_presenter_can_export_their_case(shared_server, clients):
     assert requests.post(f"{shared_server.url}/api/export", json={}).status_code == 401
     assert leader.emit("end_session")["ok"]
     assert export(anna.token).status_code == 401
+
+
+def test_socket_refuses_a_foreign_origin(shared_server):
+    handshake = f"{shared_server.url}/socket.io/?EIO=4&transport=polling"
+    foreign = requests.get(handshake, headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 400 and "Not an accepted origin" in foreign.text
+    assert requests.get(handshake, headers={"Origin": shared_server.url}).status_code == 200

@@ -111,3 +111,11 @@ def test_socket_client_and_catalogues_are_served_locally(client):
 
 def test_healthz(client):
     assert client.get("/healthz").json == {"ok": True, "database": True}
+
+
+def test_language_cookie_is_secure_behind_tls(make_app):
+    client = make_app(PROXY_COUNT=1).test_client()
+    response = client.get("/?lang=en", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.1.2.3"})
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in client.get("/?lang=en").headers["Set-Cookie"]
