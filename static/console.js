@@ -1,0 +1,460 @@
+/* The leader console: phases, timer, vote, cases, cards, people, settings. */
+(function () {
+  'use strict';
+  var K = window.Krug;
+  var t = K.t, h = K.h, $ = K.$, show = K.show, setText = K.setText;
+  var CODE = K.CODE;
+
+  var room = null;
+  var state = null;
+  var me = null;
+  var requestDirty = false;
+
+  var PHASE_CARDS = {
+    check_in: ['checkin'], questions: ['question'], hypotheses: ['hypothesis'], advice: ['advice'],
+    discussion: ['thought'], presenter_return: ['response', 'thought'], decision: ['response'], closing: ['reflection']
+  };
+
+  var countdown = K.Countdown('cd-console');
+  $('c-clock').appendChild(countdown.node);
+  var plan = K.PlanBar('plan-console');
+  $('c-plan').appendChild(plan.node);
+  K.soundButton($('sound-btn'));
+
+  var SECTIONS = ['c-loading', 'c-problem', 'c-ended', 'c-room'];
+  function showOnly(id) { SECTIONS.forEach(function (s) { show($(s), s === id); }); }
+
+  function leading() { return !!me && (me.role === 'leader' || me.role === 'coleader'); }
+  function mainLeader() { return !!me && me.role === 'leader'; }
+  function running() { return !!state && state.status === 'running'; }
+
+  function send(event, payload) {
+    if (!room) return Promise.resolve({ ok: false });
+    return room.send(event, payload || {});
+  }
+
+  function button(label, cls, onClick, extra) {
+    var b = h('button', Object.assign({ type: 'button', class: 'btn ' + (cls || 'btn-quiet btn-small') }, extra || {}), label);
+    b.addEventListener('click', function () {
+      if (b.disabled) return;
+      onClick(b);
+    });
+    return b;
+  }
+
+  function phaseTitle(index) {
+    var p = state.plan.phases[index];
+    return p ? K.pick(p.title) : '';
+  }
+
+  // ------------------------------------------------------------------ controls (wired once)
+
+  $('c-start').addEventListener('click', function () { send('start'); });
+  $('c-next').addEventListener('click', function () {
+    if (!running()) return;
+    var next = state.phase.index + 1;
+    K.confirm(t('Move on to “{title}”?', { title: phaseTitle(next) }), t('Move on')).then(function (ok) {
+      if (ok) send('next_phase');
+    });
+  });
+  $('c-back').addEventListener('click', function () {
+    if (!running()) return;
+    var prev = state.phase.index - 1;
+    K.confirm(t('Go back to “{title}”? Its timer starts again.', { title: phaseTitle(prev) }), t('Go back')).then(function (ok) {
+      if (ok) send('previous_phase');
+    });
+  });
+  $('c-pause').addEventListener('click', function () {
+    if (!running() || !state.timer) return;
+    send(state.timer.paused_remaining !== null ? 'resume' : 'pause');
+  });
+  $('c-minus1').addEventListener('click', function () { send('extend', { minutes: -1 }); });
+  $('c-plus1').addEventListener('click', function () { send('extend', { minutes: 1 }); });
+  $('c-plus5').addEventListener('click', function () { send('extend', { minutes: 5 }); });
+
+  $('c-end').addEventListener('click', function () {
+    K.confirm(t('End the session? All case content (names, titles, requests, cards) will be deleted for everyone. This cannot be undone.'),
+      t('End and delete')).then(function (ok) { if (ok) send('end_session'); });
+  });
+
+  $('c-budget-save').addEventListener('click', function () {
+    send('set_vote_budget', { budget: Number($('c-budget').value) }).then(function (ack) {
+      if (ack.ok) K.toast(t('Saved'), 'info', 1800);
+    });
+  });
+
+  var joinUrl = $('c-join-url').textContent.trim();
+  $('c-copy-join').addEventListener('click', function () { K.copyText(joinUrl); });
+  var screenToken = K.store.get(K.keys.screen(CODE));
+  // The screen opens in the console's language; its token travels in the fragment only.
+  var screenPath = '/s/' + CODE + '?lang=' + K.LANG + (screenToken ? '#' + screenToken : '');
+  var screenUrl = window.location.origin + screenPath;
+  if (screenToken) {
+    $('c-open-screen').setAttribute('href', screenPath);
+    $('c-copy-screen').addEventListener('click', function () { K.copyText(screenUrl); });
+  } else {
+    $('c-screen-field').hidden = true;
+  }
+
+  var requestText = $('c-request-text');
+  var requestCounter = K.bindCounter(requestText, $('c-request-count'), K.LIMITS.request);
+  requestText.addEventListener('input', function () { requestDirty = true; });
+  $('c-request-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var text = requestText.value.trim();
+    if (!text) { K.toast(t('The text is empty.'), 'error'); return; }
+    send('set_request', { text: text }).then(function (ack) {
+      if (ack.ok) { requestDirty = false; K.toast(t('Saved'), 'info', 1800); }
+    });
+  });
+
+  // ------------------------------------------------------------------ rendering
+
+  function render() {
+    if (!state || !me) return;
+    if (state.status === 'ended') { K.setFamily(null); showOnly('c-ended'); return; }
+    if (!leading()) {
+      showOnly('c-problem');
+      setText($('c-problem-title'), t('You are not leading this session'));
+      setText($('c-problem-text'), t('Only the leader and co-leaders use the console. Your phone page lets you take part.'));
+      return;
+    }
+    showOnly('c-room');
+    K.setFamily(running() && state.phase ? state.phase.kind : null);
+    renderNow();
+    renderVote();
+    renderCases();
+    renderCards();
+    renderPeople();
+    renderPhases();
+    renderSettings();
+  }
+
+  function renderNow() {
+    var phase = state.phase;
+    var live = running() && phase;
+    var total = state.plan.phases.length;
+    if (live) {
+      var step = t('Step {i} of {n}', { i: phase.index + 1, n: total });
+      setText($('c-step'), phase['case'] ? t('Case {n}', { n: phase['case'] }) + ' · ' + step : step);
+      setText($('c-now-title'), K.pick(phase.title));
+    } else {
+      setText($('c-step'), t('Lobby'));
+      setText($('c-now-title'), K.pick(state.format.name));
+    }
+    var kase = live ? K.currentCase(state) : null;
+    show($('c-case'), !!kase);
+    if (kase) {
+      setText($('c-case'), (kase.title || t('Case {n}', { n: kase.number })) + ' — ' +
+        (kase.presenter ? t('Presenter: {name}', { name: K.nameOf(state, kase.presenter) }) : t('No presenter yet')));
+    }
+    var prompt = live && phase.prompt ? K.pick(phase.prompt) : '';
+    setText($('c-prompt'), prompt);
+    show($('c-prompt'), !!prompt);
+
+    var circle = state.people.filter(K.inCircle);
+    show($('c-lobby-note'), !live);
+    if (!live) {
+      setText($('c-lobby-note'), circle.length < 2
+        ? t('{n} in the circle. At least two people are needed to start: ask them to scan the QR code on the screen.', { n: circle.length })
+        : t('{n} in the circle. Start when everyone is here.', { n: circle.length }));
+    }
+    show($('c-start'), !live);
+    $('c-start').disabled = circle.length < 2;
+    ['c-back', 'c-pause', 'c-next', 'c-minus1', 'c-plus1', 'c-plus5'].forEach(function (id) { show($(id), !!live); });
+    show($('c-plan'), !!live);
+    show($('c-clock'), !!live);
+    if (live) {
+      $('c-back').disabled = phase.index <= 0;
+      $('c-next').disabled = phase.index >= total - 1;
+      $('c-next').setAttribute('title', phase.index >= total - 1 ? t('This is the last phase; end the session instead.') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) }));
+      var paused = state.timer && state.timer.paused_remaining !== null;
+      setText($('c-pause'), paused ? t('Resume') : t('Pause'));
+      $('c-pause').setAttribute('aria-pressed', paused ? 'true' : 'false');
+    }
+  }
+
+  // --- vote
+
+  /** A case none of whose phases has begun: its presenter may still change. */
+  function caseAhead(number) {
+    if (state.status === 'lobby') return true;
+    var idx = state.phase ? state.phase.index : -1;
+    return state.plan.phases.every(function (p, i) { return p['case'] !== number || i > idx; });
+  }
+
+  function firstOpenCase() {
+    var open = state.cases.filter(function (c) { return !c.presenter; })[0];
+    return open ? open.number : state.cases.length;
+  }
+
+  function renderVote() {
+    var vote = state.vote;
+    var kind = state.phase ? state.phase.kind : null;
+    var nominationTime = state.status === 'lobby' || K.NOMINATION_KINDS.indexOf(kind) !== -1;
+    var unused = state.nominations.filter(function (n) { return !n['case']; });
+    var byId = {};
+    state.nominations.forEach(function (n) { byId[n.id] = n; });
+
+    var status;
+    if (!vote) status = state.nominations.length ? t('Cases put forward: {n}. No vote yet.', { n: state.nominations.length }) : t('Nobody has put a case forward yet.');
+    else if (vote.open) status = t('Vote for case {n} is open: {v} people have voted.', { n: vote['case'], v: vote.voters });
+    else if (!vote.winner && vote.tie) status = t('Vote for case {n}: a tie. Choose the case.', { n: vote['case'] });
+    else if (!vote.revealed) status = t('Vote for case {n} is closed. The group sees the results when you reveal them.', { n: vote['case'] });
+    else status = t('Vote for case {n}: the results are on the screen.', { n: vote['case'] });
+    setText($('c-vote-status'), status);
+
+    K.patch($('c-vote-actions'), [vote, kind, state.status, unused.length, state.cases.map(function (c) { return c.presenter; }), K.LANG], function () {
+      var parts = [];
+      if ((!vote || vote.revealed) && nominationTime) {
+        var select = h('select', { id: 'c-vote-case', 'data-fk': 'vote-case', 'aria-label': t('Case to vote on') });
+        state.cases.forEach(function (c) {
+          var opt = h('option', { value: String(c.number) }, t('Case {n}', { n: c.number }));
+          if (c.number === firstOpenCase()) opt.selected = true;
+          select.appendChild(opt);
+        });
+        var openBtn = button(vote ? t('Open a new vote') : t('Open the vote'), vote ? 'btn-quiet btn-small' : 'btn-primary btn-small', function () {
+          send('open_vote', { 'case': Number(select.value) });
+        }, { 'data-fk': 'open-vote', disabled: !unused.length });
+        parts.push(h('div', { class: 'copy-row' }, state.cases.length > 1 ? select : null, openBtn));
+      }
+      if (vote && vote.open) {
+        parts.push(button(t('Close the vote'), 'btn-primary btn-small', function () { send('close_vote'); }, { 'data-fk': 'close-vote' }));
+      }
+      if (vote && !vote.open && !vote.revealed) {
+        parts.push(button(t('Reveal the results'), 'btn-primary btn-small', function () { send('reveal_vote'); }, { 'data-fk': 'reveal-vote' }));
+      }
+      if (vote && !vote.open && vote.tie && !vote.winner) {
+        parts.push(h('p', { class: 'label' }, t('Break the tie:')));
+        vote.tie.forEach(function (id) {
+          var n = byId[id];
+          parts.push(button(t('Choose “{title}”', { title: n ? n.title : id }), 'btn-quiet btn-small', function () {
+            send('break_tie', { nomination_id: id });
+          }, { 'data-fk': 'tie-' + id }));
+        });
+      }
+      return parts;
+    });
+
+    K.patch($('c-noms'), [state.nominations, vote, state.cases.length, state.phase ? state.phase.index : -1, K.LANG, state.people.map(function (p) { return [p.id, p.name]; })], function () {
+      if (!state.nominations.length) return null;
+      var tallies = vote && vote.tallies ? vote.tallies : null;
+      var list = state.nominations.slice();
+      if (tallies) {
+        list.sort(function (a, b) {
+          return ((tallies[b.id] || 0) - (tallies[a.id] || 0)) || ((b.id === vote.winner) - (a.id === vote.winner));
+        });
+      }
+      return list.map(function (n) {
+        var inVote = vote && vote.candidates.indexOf(n.id) !== -1;
+        var li = h('li', { class: 'c-nom' + (vote && vote.winner === n.id ? ' is-winner' : '') },
+          h('p', { class: 'c-nom-title' }, n.title,
+            n['case'] ? h('span', { class: 'tag tag-case' }, t('Case {n}', { n: n['case'] })) : null,
+            tallies && inVote ? h('span', { class: 'tag tag-tally' }, t('Votes: {n}', { n: tallies[n.id] || 0 })) : null),
+          n.pitch ? h('p', { class: 'c-nom-pitch' }, n.pitch) : null,
+          h('p', { class: 'c-nom-by' }, t('put forward by {name}', { name: K.nameOf(state, n.by) })));
+        var actions = h('div', { class: 'row-actions' });
+        if (!vote || !vote.open) {
+          state.cases.forEach(function (c) {
+            if (n['case'] === c.number || !caseAhead(c.number) || (n['case'] && !caseAhead(n['case']))) return;
+            actions.appendChild(button(t('Make it case {n}', { n: c.number }), 'btn-quiet btn-small', function () {
+              K.confirm(t('Make “{title}” case {n}? {name} becomes its presenter.', { title: n.title, n: c.number, name: K.nameOf(state, n.by) }),
+                t('Assign')).then(function (ok) { if (ok) send('assign_case', { 'case': c.number, nomination_id: n.id }); });
+            }, { 'data-fk': 'assign-' + n.id + '-' + c.number }));
+          });
+        }
+        if (!n['case'] && (!vote || vote.open || !inVote)) {
+          actions.appendChild(button(t('Withdraw'), 'btn-quiet btn-small', function () {
+            K.confirm(t('Withdraw the case “{title}”?', { title: n.title }), t('Withdraw')).then(function (ok) {
+              if (ok) send('withdraw_nomination', { nomination_id: n.id });
+            });
+          }, { 'data-fk': 'wd-' + n.id }));
+        }
+        if (actions.children.length) li.appendChild(actions);
+        return li;
+      });
+    });
+  }
+
+  // --- cases
+
+  function renderCases() {
+    K.patch($('c-case-list'), [state.cases, state.phase ? state.phase['case'] : null, state.status, K.LANG, state.people.map(function (p) { return [p.id, p.name]; })], function () {
+      return state.cases.map(function (c) {
+        var current = state.phase && state.phase['case'] === c.number && running();
+        return h('li', { class: 'c-case-item' + (current ? ' is-current' : '') },
+          h('p', { class: 'c-case-head' }, h('span', { class: 'tag tag-case' }, t('Case {n}', { n: c.number })),
+            ' ', c.title || t('not chosen yet')),
+          h('p', { class: 'small' }, c.presenter ? t('Presenter: {name}', { name: K.nameOf(state, c.presenter) }) : t('No presenter yet')),
+          c.request ? h('p', { class: 'c-case-request' }, h('span', { class: 'label' }, t('Request')), ' ', c.request) : null);
+      });
+    });
+    var phase = state.phase;
+    var kase = running() ? K.currentCase(state) : null;
+    var canRequest = !!(kase && phase && (phase.kind === 'request' || phase.kind === 'presentation'));
+    show($('c-request-form'), canRequest);
+    if (canRequest && !requestDirty && document.activeElement !== requestText && requestText.value !== (kase.request || '')) {
+      requestText.value = kase.request || '';
+      requestCounter();
+    }
+  }
+
+  // --- cards
+
+  function renderCards() {
+    var cards = state.cards.slice().reverse();
+    K.patch($('c-card-list'), [cards, K.LANG, state.people.map(function (p) { return [p.id, p.name]; })], function () {
+      if (!cards.length) return h('li', { class: 'muted small' }, t('No cards in this part of the session yet.'));
+      return cards.map(function (c) {
+        var who = c.by ? K.nameOf(state, c.by) : t('anonymous');
+        return h('li', { class: 'c-card' + (c.hidden ? ' is-hidden' : '') },
+          h('p', { class: 'c-card-text' }, c.text),
+          h('p', { class: 'c-card-meta' }, t(K.KIND_LABEL[c.kind] || c.kind) + ' · ' + who + (c.hidden ? ' · ' + t('hidden') : '')),
+          button(c.hidden ? t('Show again') : t('Hide'), 'btn-quiet btn-small', function () {
+            send('hide_card', { card_id: c.id, hidden: !c.hidden });
+          }, { 'data-fk': 'hide-' + c.id, 'aria-label': (c.hidden ? t('Show again') : t('Hide')) + ': ' + c.text.slice(0, 40) }));
+      });
+    });
+  }
+
+  // --- people
+
+  function presenceText(p) {
+    var st = K.presence(p);
+    if (st === 'online') return t('online');
+    if (st === 'reconnecting') return t('reconnecting…');
+    return p.off_since ? t('away') : t('not connected yet');
+  }
+
+  function renderPeople() {
+    var people = state.people.slice().sort(function (a, b) {
+      return (K.inCircle(a) ? 0 : 1) - (K.inCircle(b) ? 0 : 1);
+    });
+    var sig = [people.map(function (p) { return [p.id, p.name, p.role, K.presence(p), !!p.off_since]; }),
+      state.cases.map(function (c) { return c.presenter; }), me.role, me.person, K.LANG, state.phase ? state.phase.index : -1];
+    K.patch($('c-person-list'), sig, function () {
+      return people.map(function (p) {
+        var circle = K.inCircle(p);
+        var presents = state.cases.filter(function (c) { return c.presenter === p.id; }).map(function (c) { return c.number; });
+        var li = h('li', { class: 'c-person presence-' + K.presence(p) },
+          h('div', { class: 'c-person-main' },
+            h('span', { class: 'presence-dot', 'aria-hidden': 'true' }),
+            h('span', { class: 'c-person-name' }, p.name || '—'),
+            p.id === me.person ? h('span', { class: 'tag' }, t('you')) : null,
+            h('span', { class: 'tag tag-role-' + p.role }, t(K.ROLE_LABEL[p.role] || p.role)),
+            presents.map(function (n) { return h('span', { class: 'tag tag-case' }, t('presents case {n}', { n: n })); }),
+            h('span', { class: 'c-person-presence' }, presenceText(p))));
+        if (!circle) return li;
+        var actions = [];
+        if (mainLeader() && p.role !== 'leader') {
+          var co = p.role === 'coleader';
+          actions.push(button(co ? t('Remove co-leader') : t('Make co-leader'), 'btn-quiet btn-small', function () {
+            send('make_coleader', { person_id: p.id, on: !co });
+          }, { 'data-fk': 'co-' + p.id }));
+        }
+        if (mainLeader() && p.id !== me.person) {
+          actions.push(button(t('Hand leadership'), 'btn-quiet btn-small', function () {
+            K.confirm(t('Hand leadership to {name}? They get the full console; you stay in the circle.', { name: p.name }),
+              t('Hand over')).then(function (ok) { if (ok) send('hand_leadership', { person_id: p.id }); });
+          }, { 'data-fk': 'lead-' + p.id }));
+        }
+        state.cases.forEach(function (c) {
+          if (c.presenter === p.id || !caseAhead(c.number)) return;
+          actions.push(button(t('Presenter of case {n}', { n: c.number }), 'btn-quiet btn-small', function () {
+            send('assign_presenter', { 'case': c.number, person_id: p.id });
+          }, { 'data-fk': 'pres-' + p.id + '-' + c.number }));
+        });
+        if (actions.length) {
+          var details = h('details', { class: 'c-person-actions' },
+            h('summary', { 'data-fk': 'more-' + p.id, 'aria-label': t('Actions for {name}', { name: p.name }) }, t('Actions')),
+            h('div', { class: 'row-actions' }, actions));
+          li.appendChild(details);
+        }
+        return li;
+      });
+    });
+  }
+
+  // --- phases
+
+  function renderPhases() {
+    var idx = running() && state.phase ? state.phase.index : -1;
+    K.patch($('c-phase-list'), [state.plan.phases.map(function (p) { return [p.key, p.seconds]; }), idx, state.status, K.LANG], function () {
+      return state.plan.phases.map(function (p, i) {
+        var when = i < idx ? 'done' : (i === idx ? 'current' : 'future');
+        var minutes = (Math.round(p.seconds / 60 * 10) / 10).toLocaleString(K.LANG);
+        var li = h('li', { class: 'c-phase is-' + when + ' fam-' + K.familyOf(p.kind) },
+          h('span', { class: 'c-phase-dot', 'aria-hidden': 'true' }),
+          h('span', { class: 'c-phase-title' }, K.pick(p.title),
+            p['case'] ? h('span', { class: 'muted small' }, ' · ' + t('case {n}', { n: p['case'] })) : null),
+          h('span', { class: 'c-phase-min' }, minutes + ' ' + t('min')));
+        if (when === 'current') li.setAttribute('aria-current', 'step');
+        if (running() && when !== 'current') {
+          li.appendChild(button(t('Go'), 'btn-quiet btn-small', function () {
+            K.confirm(t('Jump to “{title}”? Its timer starts from the beginning.', { title: K.pick(p.title) }), t('Jump')).then(function (ok) {
+              if (ok) send('jump_to_phase', { index: i });
+            });
+          }, { 'data-fk': 'go-' + i, 'aria-label': t('Go to {title}', { title: K.pick(p.title) }) }));
+        }
+        return li;
+      });
+    });
+  }
+
+  // --- settings
+
+  function renderSettings() {
+    var used = [];
+    state.plan.phases.forEach(function (p) {
+      (PHASE_CARDS[p.kind] || []).forEach(function (k) { if (used.indexOf(k) === -1) used.push(k); });
+    });
+    (state.settings.anonymous || []).forEach(function (k) { if (used.indexOf(k) === -1) used.push(k); });
+    used.sort(function (a, b) { return K.CARD_KINDS.indexOf(a) - K.CARD_KINDS.indexOf(b); });
+    K.patch($('c-anon'), [used, state.settings.anonymous, K.LANG], function () {
+      return used.map(function (kind) {
+        var id = 'anon-' + kind;
+        var box = h('input', { type: 'checkbox', id: id, 'data-fk': id, checked: state.settings.anonymous.indexOf(kind) !== -1 });
+        box.addEventListener('change', function () {
+          send('set_anonymity', { kind: kind, anonymous: box.checked }).then(function (ack) {
+            if (!ack.ok) box.checked = !box.checked;
+          });
+        });
+        return h('label', { class: 'check', for: id }, box, h('span', null, t(K.KIND_PLURAL[kind])));
+      });
+    });
+    var budget = $('c-budget');
+    if (document.activeElement !== budget) budget.value = String(state.settings.vote_budget);
+    var voteOpen = !!(state.vote && state.vote.open);
+    budget.disabled = voteOpen;
+    $('c-budget-save').disabled = voteOpen;
+  }
+
+  // ------------------------------------------------------------------ clock
+
+  K.onFrame(function () {
+    if (state && state.status === 'running') {
+      countdown.update(state.timer);
+      plan.update(state);
+    }
+  });
+  setInterval(function () { if (state && state.status !== 'ended' && leading()) renderPeople(); }, 5000);
+
+  // ------------------------------------------------------------------ start
+
+  K.ready.then(function () {
+    var token = K.store.get(K.keys.token(CODE));
+    if (!token) {
+      showOnly(K.store.get(K.keys.ended(CODE)) ? 'c-ended' : 'c-problem');
+      return;
+    }
+    room = K.connect({
+      token: token,
+      onState: function (s) { state = s; render(); },
+      onMe: function (m) { me = m; render(); },
+      onAuthFail: function () {
+        K.store.remove(K.keys.token(CODE));
+        showOnly(K.store.get(K.keys.ended(CODE)) ? 'c-ended' : 'c-problem');
+      }
+    });
+  });
+})();

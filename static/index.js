@@ -1,0 +1,154 @@
+/* Landing page: start a session (leader) or join one by code. */
+(function () {
+  'use strict';
+  var K = window.Krug;
+  var t = K.t, h = K.h;
+
+  var form = K.$('create-form');
+  var nameInput = K.$('leader-name');
+  var editor = K.$('phase-editor');
+  var totalNode = K.$('editor-total');
+  var errorNode = K.$('create-error');
+  var createBtn = K.$('create-btn');
+  var formats = {};
+  var rows = [];       // [{key, title, minutes, include, case}]
+  var edited = false;
+
+  function selectedFormatId() {
+    var checked = form.querySelector('input[name="format_id"]:checked');
+    return checked ? checked.value : 'balint-classic';
+  }
+
+  function loadRows() {
+    var fmt = formats[selectedFormatId()];
+    rows = fmt ? fmt.phases.map(function (p) {
+      return { key: p.key, kind: p.kind, title: K.pick(p.title), minutes: p.minutes, include: true, 'case': p['case'] };
+    }) : [];
+    edited = false;
+    renderEditor();
+  }
+
+  function total() {
+    return rows.reduce(function (sum, r) { return sum + (r.include ? (Number(r.minutes) || 0) : 0); }, 0);
+  }
+
+  function renderEditor() {
+    K.clear(editor);
+    rows.forEach(function (row, i) {
+      var id = 'ph-' + row.key;
+      var include = h('input', { type: 'checkbox', id: id + '-on', checked: row.include, 'data-fk': id + '-on' });
+      include.addEventListener('change', function () { row.include = include.checked; changed(); });
+      var minutes = h('input', { type: 'number', id: id + '-min', min: '1', max: '240', step: '1',
+        value: String(row.minutes), class: 'minutes-input', inputmode: 'numeric', 'data-fk': id + '-min',
+        'aria-label': t('Minutes for {phase}', { phase: row.title }) });
+      minutes.addEventListener('input', function () { row.minutes = Number(minutes.value); changed(false); });
+      var up = h('button', { type: 'button', class: 'icon-btn btn-small', 'data-fk': id + '-up',
+        'aria-label': t('Move {phase} up', { phase: row.title }), disabled: i === 0 }, '↑');
+      var down = h('button', { type: 'button', class: 'icon-btn btn-small', 'data-fk': id + '-down',
+        'aria-label': t('Move {phase} down', { phase: row.title }), disabled: i === rows.length - 1 }, '↓');
+      up.addEventListener('click', function () { move(i, -1, id + '-up'); });
+      down.addEventListener('click', function () { move(i, 1, id + '-down'); });
+      var caseTag = row['case'] ? h('span', { class: 'tag' }, t('Case {n}', { n: row['case'] })) : null;
+      editor.appendChild(h('li', { class: 'phase-row fam-' + K.familyOf(row.kind) + (row.include ? '' : ' is-off') },
+        h('label', { class: 'phase-include', for: id + '-on' }, include, h('span', { class: 'phase-title' }, row.title), caseTag),
+        h('span', { class: 'phase-minutes' }, minutes, h('span', { class: 'unit' }, t('min'))),
+        h('span', { class: 'phase-move' }, up, down)));
+    });
+    renderTotal();
+  }
+
+  function renderTotal() {
+    K.setText(totalNode, t('Total: {n} min', { n: (Math.round(total() * 10) / 10).toLocaleString(K.LANG) }));
+  }
+
+  function move(i, delta, focusKey) {
+    var j = i + delta;
+    if (j < 0 || j >= rows.length) return;
+    var tmp = rows[i]; rows[i] = rows[j]; rows[j] = tmp;
+    edited = true;
+    renderEditor();
+    var again = editor.querySelector('[data-fk="' + focusKey + '"]');
+    if (again && !again.disabled) again.focus();
+    else if (again) { var other = editor.querySelector('[data-fk="' + focusKey.replace(/-(up|down)$/, delta < 0 ? '-down' : '-up') + '"]'); if (other) other.focus(); }
+  }
+
+  function changed(rerender) {
+    edited = true;
+    if (rerender === false) {
+      renderTotal();
+      return;
+    }
+    renderEditor();
+  }
+
+  function showError(text) {
+    K.setText(errorNode, text);
+    errorNode.hidden = !text;
+  }
+
+  form.addEventListener('change', function (ev) {
+    if (ev.target && ev.target.name === 'format_id') loadRows();
+  });
+  K.$('editor-reset').addEventListener('click', loadRows);
+
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    showError('');
+    var name = nameInput.value.trim();
+    if (!name) {
+      showError(t('Please write your name.'));
+      nameInput.focus();
+      return;
+    }
+    var body = { leader_name: name, format_id: selectedFormatId() };
+    if (edited) {
+      var chosen = rows.filter(function (r) { return r.include; });
+      var bad = chosen.filter(function (r) { return !(r.minutes > 0 && r.minutes <= 240); })[0];
+      if (bad) {
+        showError(t('Minutes must be between 1 and 240 ({phase}).', { phase: bad.title }));
+        return;
+      }
+      if (!chosen.length) {
+        showError(t('Keep at least one phase.'));
+        return;
+      }
+      body.phases = chosen.map(function (r) { return { key: r.key, minutes: Number(r.minutes) }; });
+    }
+    var saveAs = K.$('save-as').value.trim();
+    if (saveAs) body.save_as = saveAs;
+    createBtn.disabled = true;
+    fetch('/api/rooms', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return { ok: false, error: { code: 'server_error' } }; });
+    }).then(function (data) {
+      if (!data.ok) {
+        createBtn.disabled = false;
+        var msg = K.errorText(data.error);
+        if (data.error && data.error.code === 'bad_request' && data.error.field === 'phases') {
+          msg = t('Every case needs at least one phase.');
+        }
+        showError(msg);
+        return;
+      }
+      K.store.remove(K.keys.ended(data.code));
+      K.store.set(K.keys.token(data.code), data.token);
+      K.store.set(K.keys.screen(data.code), data.screen_token);
+      window.location.assign('/c/' + encodeURIComponent(data.code));
+    }).catch(function () {
+      createBtn.disabled = false;
+      showError(t('No connection to Krug. Check the network and try again.'));
+    });
+  });
+
+  K.ready.then(function () {
+    return fetch('/api/formats', { credentials: 'same-origin' }).then(function (r) { return r.json(); });
+  }).then(function (data) {
+    (data.formats || []).forEach(function (f) { formats[f.id] = f; });
+    loadRows();
+  }).catch(function () { /* the editor stays empty; creating with the default still works */ });
+
+  var codeInput = K.$('join-code');
+  if (codeInput && codeInput.getAttribute('aria-invalid') === 'true') codeInput.focus();
+})();

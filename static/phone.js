@@ -1,0 +1,596 @@
+/* The phone: join with a name and consent, then exactly what this person may do now. */
+(function () {
+  'use strict';
+  var K = window.Krug;
+  var t = K.t, h = K.h, $ = K.$, show = K.show, setText = K.setText;
+  var CODE = K.CODE;
+  var LIMITS = K.LIMITS;
+
+  var room = null;
+  var state = null;
+  var me = null;
+  var composeKind = null;
+  var requestDirty = false;
+  var lastPhaseKey = null;
+  var MINE_KEY = 'krug:' + CODE + ':mine';
+  var mine = K.store.getJSON(MINE_KEY, []);
+  if (!Array.isArray(mine)) mine = [];
+
+  var countdown = K.Countdown('cd-phone');
+  $('p-clock').appendChild(countdown.node);
+  K.soundButton($('sound-btn'));
+
+  var SECTIONS = ['p-loading', 'p-join', 'p-problem', 'p-ended', 'p-room'];
+  function showOnly(id) {
+    SECTIONS.forEach(function (s) { show($(s), s === id); });
+  }
+
+  function rememberMine(clientIdValue) {
+    if (mine.indexOf(clientIdValue) === -1) {
+      mine.push(clientIdValue);
+      if (mine.length > 300) mine = mine.slice(-300);
+      K.store.setJSON(MINE_KEY, mine);
+    }
+  }
+
+  // ------------------------------------------------------------------ joining
+
+  var joinForm = $('join-form');
+  var joinName = $('join-name');
+  var joinError = $('join-error');
+  var joinAsObserver = $('join-as-observer');
+  K.bindCounter(joinName, $('join-name-count'), LIMITS.name);
+
+  function showJoin(message) {
+    showOnly('p-join');
+    setText(joinError, message || '');
+    show(joinError, !!message);
+    setTimeout(function () { if (!joinName.value) joinName.focus(); }, 50);
+  }
+
+  function joinError_(text, offerObserver) {
+    setText(joinError, text);
+    show(joinError, true);
+    show(joinAsObserver, !!offerObserver);
+  }
+
+  function join(observer) {
+    var name = joinName.value.trim();
+    show(joinAsObserver, false);
+    if (!name) { joinError_(t('Please write your name.')); joinName.focus(); return; }
+    if (!$('join-consent').checked) {
+      joinError_(t('Please confirm that you will keep what is said here confidential.'));
+      $('join-consent').focus();
+      return;
+    }
+    $('join-btn').disabled = true;
+    fetch('/api/rooms/' + encodeURIComponent(CODE) + '/join', {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: name, consent: true, observer: !!observer })
+    }).then(function (r) {
+      return r.json().catch(function () { return { ok: false, error: { code: 'server_error' } }; });
+    }).then(function (data) {
+      $('join-btn').disabled = false;
+      if (data.ok) {
+        K.store.remove(K.keys.ended(CODE));
+        K.store.set(K.keys.token(CODE), data.token);
+        show(joinError, false);
+        connectWith(data.token);
+        return;
+      }
+      var code = data.error && data.error.code;
+      if (code === 'room_full') {
+        joinError_(t('The circle is full (12 people).') + ' ' + t('You can still join as an observer in the outer circle.'), true);
+      } else if (code === 'session_ended') {
+        K.forgetRoom(CODE);
+        showOnly('p-ended');
+      } else if (code === 'not_found') {
+        joinError_(t('No room with this code.'));
+      } else if (code === 'observers_not_allowed') {
+        joinError_(t('This room does not take observers.'));
+      } else {
+        joinError_(K.errorText(data.error));
+      }
+    }).catch(function () {
+      $('join-btn').disabled = false;
+      joinError_(t('No connection to Krug. Check the Wi-Fi and try again.'));
+    });
+  }
+
+  joinForm.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    join($('join-observer').checked);
+  });
+  joinAsObserver.addEventListener('click', function () {
+    $('join-observer').checked = true;
+    join(true);
+  });
+
+  // ------------------------------------------------------------------ connection
+
+  function connectWith(token) {
+    showOnly('p-loading');
+    room = K.connect({
+      token: token,
+      onState: function (s) { state = s; render(); },
+      onMe: function (m) { me = m; render(); },
+      onEnded: function () { $('note-text').value = ''; mine = []; },
+      onAuthFail: function () {
+        K.store.remove(K.keys.token(CODE));
+        room = null;
+        if (K.store.get(K.keys.ended(CODE))) showOnly('p-ended');
+        else showJoin(t('This phone is not in the room (any more). Please join again.'));
+      }
+    });
+    if (room.outbox) {
+      room.outbox.on(function (kind, item, ack) {
+        if (kind === 'sent' && item.payload && item.payload.client_id) rememberMine(item.payload.client_id);
+        if (kind === 'failed') restoreFailed(item);
+        renderPosts();
+      });
+    }
+  }
+
+  function restoreFailed(item) {
+    var p = item.payload || {};
+    if (item.event === 'post_card' && !$('compose-text').value.trim()) {
+      $('compose-text').value = p.text || '';
+      composeCounter();
+    } else if (item.event === 'nominate' && !$('nom-title').value.trim()) {
+      $('nom-title').value = p.title || '';
+      $('nom-pitch').value = p.pitch || '';
+      nomTitleCounter();
+      nomPitchCounter();
+      $('p-nominate-box').open = true;
+    }
+  }
+
+  // ------------------------------------------------------------------ rendering
+
+  function isCircle() { return !!me && K.CIRCLE_ROLES.indexOf(me.role) !== -1; }
+  function isLeading() { return !!me && (me.role === 'leader' || me.role === 'coleader'); }
+  function isPresenterNow() {
+    var phase = state && state.phase;
+    return !!(phase && phase['case'] && me && (me.presenter_of || []).indexOf(phase['case']) !== -1);
+  }
+  function running() { return state && state.status === 'running'; }
+  function phaseKinds() { return state && state.phase ? Object.keys(state.phase.posts || {}) : []; }
+
+  function allowedKinds() {
+    if (!running() || !isCircle() || (me && me.silent)) return [];
+    var posts = state.phase.posts || {};
+    var presenter = isPresenterNow();
+    return Object.keys(posts).filter(function (kind) {
+      var audience = posts[kind];
+      if (audience === 'all') return true;
+      if (audience === 'presenter') return presenter;
+      if (audience === 'circle') return !presenter;
+      return false;
+    });
+  }
+
+  function render() {
+    if (!state || !me) return;
+    if (state.status === 'ended') { K.setFamily(null); showOnly('p-ended'); return; }
+    if (me.person === null && me.role === null) {
+      showOnly('p-problem');
+      setText($('p-problem-title'), t('You are no longer in this room'));
+      setText($('p-problem-text'), t('Ask the leader if you think this is a mistake.'));
+      return;
+    }
+    showOnly('p-room');
+    var phase = state.phase;
+    var live = running() && phase;
+    // A new phase starts at the top: its title, its rule and its clock at one glance.
+    var phaseKey = live ? phase.index + ':' + (state.timer ? state.timer.started_at : '') : state.status;
+    if (lastPhaseKey !== null && lastPhaseKey !== phaseKey) {
+      var active = document.activeElement;
+      var typing = active && (active.tagName === 'TEXTAREA' || active.tagName === 'INPUT') && active.value;
+      if (!typing) window.scrollTo(0, 0);
+    }
+    lastPhaseKey = phaseKey;
+    K.setFamily(live ? phase.kind : null);
+
+    show($('p-console-link'), isLeading());
+    show($('p-silent'), !!me.silent);
+    document.body.classList.toggle('is-silent', !!me.silent);
+
+    renderHeader();
+    renderLobby();
+    show($('p-observer'), me.role === 'observer');
+    renderRequest();
+    renderVote();
+    renderNominate();
+    renderCompose();
+    renderNote();
+    renderPosts();
+  }
+
+  function renderHeader() {
+    var phase = state.phase;
+    var live = running() && phase;
+    if (live) {
+      var step = t('Step {i} of {n}', { i: phase.index + 1, n: state.plan.phases.length });
+      if (phase['case']) step = t('Case {n}', { n: phase['case'] }) + ' · ' + step;
+      setText($('p-step'), step);
+      setText($('p-phase-title'), K.pick(phase.title));
+      setText($('p-rule'), K.pick(phase.rule));
+      show($('p-rule'), !me.silent);
+      show($('p-clock'), true);
+    } else {
+      setText($('p-step'), t('Room {code}', { code: CODE }));
+      setText($('p-phase-title'), K.pick(state.format.name));
+      show($('p-rule'), false);
+      show($('p-clock'), false);
+    }
+    var kase = live ? K.currentCase(state) : null;
+    var box = $('p-case');
+    show(box, !!(kase && (kase.title || kase.presenter)));
+    if (kase) {
+      K.patch(box, [kase, me.presenter_of, K.LANG, state.phase.kind, state.people.map(function (p) { return p.name; })], function () {
+        var mineCase = kase.presenter && kase.presenter === me.person;
+        return [
+          h('span', { class: 'p-case-title' }, kase.title || t('Case {n}', { n: kase.number })),
+          h('span', { class: 'p-case-who' }, mineCase ? t('Your case') :
+            (kase.presenter ? t('Presenter: {name}', { name: K.nameOf(state, kase.presenter) }) : t('No presenter yet'))),
+          kase.request && !(mineCase && state.phase.kind === 'request') ? h('span', { class: 'p-case-request' },
+            h('span', { class: 'label' }, t('Request')), ' ', kase.request) : null
+        ];
+      });
+    }
+  }
+
+  function renderLobby() {
+    var lobby = state.status === 'lobby';
+    show($('p-lobby'), lobby);
+    if (!lobby) return;
+    setText($('p-lobby-title'), me.name ? t('You are in, {name}.', { name: me.name }) : t('You are in.'));
+    var circle = state.people.filter(K.inCircle);
+    K.renderRing($('p-ring'), state, { names: false, me: me.person, rx: 42, ry: 42 });
+    setText($('p-ring-count'), String(circle.length));
+    K.patch($('p-people'), [circle.map(function (p) { return [p.id, p.name, p.role, K.presence(p)]; }), me.person, K.LANG], function () {
+      return circle.map(function (p) {
+        return h('li', { class: 'chip chip-' + K.presence(p) + (p.id === me.person ? ' is-me' : '') },
+          h('span', { class: 'chip-dot', 'aria-hidden': 'true' }),
+          p.name || '—',
+          p.role === 'leader' || p.role === 'coleader' ? h('span', { class: 'chip-tag' }, t(K.ROLE_LABEL[p.role])) : null,
+          p.id === me.person ? h('span', { class: 'chip-tag' }, t('you')) : null);
+      });
+    });
+    var observers = state.people.filter(function (p) { return p.role === 'observer'; });
+    show($('p-observers'), observers.length > 0);
+    setText($('p-observers'), observers.length ? t('Outer circle: {names}', {
+      names: observers.map(function (p) { return p.name; }).join(', ') }) : '');
+  }
+
+  // --- the presenter's request
+
+  var requestText = $('request-text');
+  var requestCounter = K.bindCounter(requestText, $('request-count'), LIMITS.request);
+  requestText.addEventListener('input', function () { requestDirty = true; show($('request-saved'), false); });
+  $('request-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var text = requestText.value.trim();
+    if (!text) { K.toast(t('The text is empty.'), 'error'); return; }
+    if (text.length > LIMITS.request) { K.toast(t('The text is too long.'), 'error'); return; }
+    $('request-btn').disabled = true;
+    room.send('set_request', { text: text }).then(function (ack) {
+      $('request-btn').disabled = false;
+      if (ack.ok) { requestDirty = false; show($('request-saved'), true); }
+    });
+  });
+
+  function renderRequest() {
+    var visible = running() && state.phase.kind === 'request' && isPresenterNow() && !me.silent;
+    show($('p-request'), visible);
+    if (!visible) return;
+    var kase = K.currentCase(state);
+    if (!requestDirty && document.activeElement !== requestText && kase && requestText.value !== (kase.request || '')) {
+      requestText.value = kase.request || '';
+      requestCounter();
+    }
+  }
+
+  // --- the case vote
+
+  function nominationById(id) {
+    return state.nominations.filter(function (n) { return n.id === id; })[0] || null;
+  }
+
+  function renderVote() {
+    var vote = state.vote;
+    var kind = state.phase ? state.phase.kind : null;
+    var inNominationTime = state.status === 'lobby' || K.NOMINATION_KINDS.indexOf(kind) !== -1;
+    var visible = !!vote && !me.silent && (vote.open || inNominationTime);
+    show($('p-vote'), visible);
+    if (!visible) return;
+    var myVotes = me.votes || [];
+    var left = Math.max(0, vote.budget - myVotes.length);
+    var canVote = vote.open && isCircle();
+    setText($('p-vote-title'), vote.open ? t('Vote: which case do we take as case {n}?', { n: vote['case'] })
+      : t('Vote for case {n}', { n: vote['case'] }));
+    var budgetText = '';
+    if (canVote) {
+      budgetText = vote.budget > 1 ? t('You have {left} of {budget} votes left.', { left: left, budget: vote.budget })
+        : (left ? t('You have one vote.') : t('You have voted. You can take your vote back while the vote is open.'));
+    } else if (vote.open) {
+      budgetText = t('{n} people have voted', { n: vote.voters });
+    } else if (!vote.revealed) {
+      budgetText = t('The vote is closed. The leader will show the results.');
+    }
+    setText($('p-vote-budget'), budgetText);
+
+    var candidates = vote.candidates.map(nominationById).filter(Boolean);
+    K.patch($('p-ballot'), [vote, myVotes, candidates, canVote, K.LANG, state.people.map(function (p) { return p.name; })], function () {
+      var rows = candidates.map(function (n) { return { n: n, votes: vote.tallies ? (vote.tallies[n.id] || 0) : null }; });
+      if (vote.revealed && vote.tallies) {
+        rows.sort(function (a, b) {
+          return (b.votes - a.votes) || ((b.n.id === vote.winner) - (a.n.id === vote.winner));
+        });
+      }
+      var max = rows.reduce(function (m, r) { return Math.max(m, r.votes || 0); }, 0);
+      return rows.map(function (row) {
+        var n = row.n;
+        var count = myVotes.filter(function (id) { return id === n.id; }).length;
+        var winner = vote.revealed && vote.winner === n.id;
+        var item = h('li', { class: 'ballot-item' + (count ? ' is-chosen' : '') + (winner ? ' is-winner' : '') },
+          h('span', { class: 'ballot-title' }, n.title),
+          n.pitch ? h('span', { class: 'ballot-pitch' }, n.pitch) : null,
+          h('span', { class: 'ballot-by' }, n.by === me.person ? t('your case') : t('put forward by {name}', { name: K.nameOf(state, n.by) })));
+        if (vote.revealed && row.votes !== null) {
+          var bar = h('span', { class: 'tally-bar' });
+          bar.style.width = (max ? (row.votes / max) * 100 : 0).toFixed(0) + '%';
+          item.appendChild(h('span', { class: 'tally' }, h('span', { class: 'tally-track' }, bar),
+            h('span', { class: 'tally-n' }, t('Votes: {n}', { n: row.votes }))));
+          if (winner) item.appendChild(h('span', { class: 'winner-tag' }, t('Case {n}', { n: vote['case'] })));
+        }
+        if (count) {
+          item.appendChild(h('span', { class: 'my-vote' }, count > 1 ? t('Your votes: {n}', { n: count }) : t('Your vote')));
+        }
+        if (canVote) {
+          var actions = h('span', { class: 'ballot-actions' });
+          var castBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-fk': 'cast-' + n.id, disabled: left <= 0 },
+            count && vote.budget > 1 ? t('One more vote') : t('Vote for this case'));
+          castBtn.addEventListener('click', function () { castVote('cast_vote', n.id, castBtn); });
+          if (!count || vote.budget > 1) actions.appendChild(castBtn);
+          if (count) {
+            var back = h('button', { type: 'button', class: 'btn btn-quiet', 'data-fk': 'back-' + n.id }, t('Take my vote back'));
+            back.addEventListener('click', function () { castVote('retract_vote', n.id, back); });
+            actions.appendChild(back);
+          }
+          item.appendChild(actions);
+        }
+        return item;
+      });
+    });
+
+    K.patch($('p-vote-result'), [vote.revealed, vote.winner, vote.tie, vote['case'], K.LANG], function () {
+      if (!vote.revealed) return null;
+      if (vote.winner) {
+        var n = nominationById(vote.winner);
+        return h('p', { class: 'vote-winner' }, t('Case {n}: {title}', { n: vote['case'], title: n ? n.title : '' }),
+          n && n.by === me.person ? h('strong', { class: 'vote-winner-me' }, ' ' + t('This is your case. You will present it.')) : null);
+      }
+      if (vote.tie) return h('p', { class: 'vote-winner' }, t('A tie: the leader decides.'));
+      return null;
+    });
+  }
+
+  function castVote(event, nominationId, button) {
+    button.disabled = true;
+    room.send(event, { nomination_id: nominationId }).then(function (ack) {
+      button.disabled = false;
+      if (ack.ok && ack.votes) {
+        me = Object.assign({}, me, { votes: ack.votes });
+        render();
+      }
+    });
+  }
+
+  // --- nominations
+
+  var nomTitle = $('nom-title');
+  var nomPitch = $('nom-pitch');
+  var nomTitleCounter = K.bindCounter(nomTitle, $('nom-title-count'), LIMITS.title);
+  var nomPitchCounter = K.bindCounter(nomPitch, $('nom-pitch-count'), LIMITS.pitch, function (value, base) {
+    return base + ' · ' + t('{n} of 3 sentences', { n: K.countSentences(value) });
+  });
+  nomPitch.addEventListener('input', function () {
+    $('nom-pitch-count').classList.toggle('is-over', K.countSentences(nomPitch.value) > LIMITS.sentences ||
+      nomPitch.value.length > LIMITS.pitch);
+  });
+
+  $('nominate-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var title = nomTitle.value.trim();
+    var pitch = nomPitch.value.trim();
+    if (!title) { K.toast(t('Please give the case a short title.'), 'error'); nomTitle.focus(); return; }
+    if (title.length > LIMITS.title || pitch.length > LIMITS.pitch) { K.toast(t('The text is too long.'), 'error'); return; }
+    if (K.countSentences(pitch) > LIMITS.sentences) {
+      K.toast(t('A pitch has at most 3 sentences.'), 'error');
+      nomPitch.focus();
+      return;
+    }
+    if (!room || !room.outbox) return;
+    room.outbox.add('nominate', { title: title, pitch: pitch });
+    nomTitle.value = '';
+    nomPitch.value = '';
+    nomTitleCounter();
+    nomPitchCounter();
+    $('p-nominate-box').open = false;
+  });
+
+  function renderNominate() {
+    var kind = state.phase ? state.phase.kind : null;
+    var open = state.status === 'lobby' || (running() && K.NOMINATION_KINDS.indexOf(kind) !== -1);
+    var voteOpen = state.vote && state.vote.open;
+    var visible = isCircle() && open && !voteOpen && !me.silent;
+    show($('p-nominate'), visible);
+    if (!visible) return;
+    renderMyNominations();
+  }
+
+  function renderMyNominations() {
+    var pending = room && room.outbox ? room.outbox.pending().filter(function (it) { return it.event === 'nominate'; }) : [];
+    var list = state.nominations;
+    K.patch($('p-my-noms'), [list, pending.map(function (p) { return p.id; }), me.person, K.LANG, state.people.length], function () {
+      var items = list.map(function (n) {
+        var own = n.by === me.person;
+        var li = h('li', { class: 'nom' + (own ? ' is-mine' : '') },
+          h('span', { class: 'nom-title' }, n.title),
+          n.pitch ? h('span', { class: 'nom-pitch' }, n.pitch) : null,
+          h('span', { class: 'nom-by' }, own ? t('your case') : K.nameOf(state, n.by)),
+          n['case'] ? h('span', { class: 'tag' }, t('Case {n}', { n: n['case'] })) : null);
+        if (own && !n['case']) {
+          var withdraw = h('button', { type: 'button', class: 'btn btn-quiet btn-small', 'data-fk': 'wd-' + n.id }, t('Withdraw'));
+          withdraw.addEventListener('click', function () {
+            K.confirm(t('Withdraw your case “{title}”?', { title: n.title }), t('Withdraw')).then(function (ok) {
+              if (ok) room.send('withdraw_nomination', { nomination_id: n.id });
+            });
+          });
+          li.appendChild(withdraw);
+        }
+        return li;
+      });
+      pending.forEach(function (it) {
+        items.push(h('li', { class: 'nom is-mine is-pending' },
+          h('span', { class: 'nom-title' }, it.payload.title),
+          h('span', { class: 'nom-by' }, t('Sending…'))));
+      });
+      if (!items.length) items.push(h('li', { class: 'muted small' }, t('No case has been put forward yet.')));
+      return items;
+    });
+  }
+
+  // --- writing cards
+
+  var composeText = $('compose-text');
+  var DRAFT_KEY = K.keys.draft(CODE, 'card');
+  composeText.value = K.store.get(DRAFT_KEY) || '';
+  var composeCounter = K.bindCounter(composeText, $('compose-count'), LIMITS.card);
+  var ADVICE = /^\s*(why\b|have you (thought|considered|tried)|did you (think|try|consider)|what if you|you (should|could|might)|try\b|почему|зачем|а вы не|а ты не|вы не (думали|пробовали)|не пробовали|не думали|попробуйте|вам (стоит|надо|нужно)|надо было|может быть, вам)/i;
+  composeText.addEventListener('input', function () {
+    K.store.set(DRAFT_KEY, composeText.value);
+    show($('compose-nudge'), composeKind === 'question' && ADVICE.test(composeText.value));
+  });
+
+  var PROMPT = {
+    checkin: K.N_('How are you arriving today?'),
+    question: K.N_('Your question of fact'),
+    hypothesis: K.N_('A feeling, a fantasy, an image'),
+    advice: K.N_('What would you do in the presenter\'s place?'),
+    thought: K.N_('A thought, a link, what you notice'),
+    response: K.N_('What struck you, what you now see differently'),
+    reflection: K.N_('Your closing words')
+  };
+
+  $('compose-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var text = composeText.value.trim();
+    if (!text) { K.toast(t('The text is empty.'), 'error'); composeText.focus(); return; }
+    if (text.length > LIMITS.card) { K.toast(t('The text is too long.'), 'error'); return; }
+    if (!composeKind || !room || !room.outbox) return;
+    room.outbox.add('post_card', { kind: composeKind, text: text });
+    composeText.value = '';
+    K.store.remove(DRAFT_KEY);
+    composeCounter();
+    show($('compose-nudge'), false);
+  });
+
+  function renderCompose() {
+    var kinds = allowedKinds();
+    var visible = kinds.length > 0;
+    show($('p-compose'), visible);
+    if (!visible) return;
+    if (kinds.indexOf(composeKind) === -1) composeKind = kinds[0];
+    var switcher = $('p-kinds');
+    show(switcher, kinds.length > 1);
+    K.patch(switcher, [kinds, composeKind, K.LANG], function () {
+      return kinds.map(function (kind) {
+        var b = h('button', { type: 'button', class: 'kind-btn', role: 'radio', 'data-fk': 'kind-' + kind,
+          'aria-checked': kind === composeKind ? 'true' : 'false' }, t(K.KIND_LABEL[kind]));
+        b.addEventListener('click', function () { composeKind = kind; renderCompose(); });
+        return b;
+      });
+    });
+    setText($('compose-label'), PROMPT[composeKind] ? t(PROMPT[composeKind]) : t('Your card'));
+    var anonymous = (state.settings.anonymous || []).indexOf(composeKind) !== -1;
+    setText($('compose-anon'), anonymous ? t('Your name is not shown with this card.') : t('Your name is shown with this card.'));
+    var prompts = state.phase.reflection || [];
+    var list = $('p-prompts');
+    show(list, prompts.length > 0);
+    K.patch(list, [prompts, K.LANG], function () {
+      return prompts.map(function (p) { return h('li', null, K.pick(p)); });
+    });
+  }
+
+  // --- the silent presenter's private note
+
+  var noteText = $('note-text');
+  var NOTE_KEY = K.keys.note(CODE);
+  noteText.value = K.store.get(NOTE_KEY) || '';
+  var noteTimer = null;
+  noteText.addEventListener('input', function () {
+    clearTimeout(noteTimer);
+    noteTimer = setTimeout(function () { K.store.set(NOTE_KEY, noteText.value); }, 300);
+  });
+  window.addEventListener('pagehide', function () {
+    if (state && state.status !== 'ended' && noteText.value) K.store.set(NOTE_KEY, noteText.value);
+  });
+
+  function renderNote() {
+    show($('p-note'), !!me.silent);
+  }
+
+  // --- the cards of this phase (live), with my unsent ones on top
+
+  function renderPosts() {
+    if (!state || !me) return;
+    var kinds = phaseKinds();
+    var visible = running() && kinds.length > 0;
+    show($('p-cards'), visible);
+    if (!visible) return;
+    var heading = kinds.map(function (k) { return t(K.KIND_PLURAL[k]); }).join(' · ');
+    setText($('p-cards-title'), heading);
+    // Co-leaders receive hidden cards too; the phone shows what the circle sees.
+    var cards = state.cards.filter(function (c) { return kinds.indexOf(c.kind) !== -1 && !c.hidden; }).slice().reverse();
+    var pending = room && room.outbox ? room.outbox.pending().filter(function (it) {
+      return it.event === 'post_card' && kinds.indexOf(it.payload.kind) !== -1;
+    }) : [];
+    var known = {};
+    cards.forEach(function (c) { known[c.cid] = true; });
+    pending = pending.filter(function (it) { return !known[it.id]; });
+    K.patch($('p-card-list'), [cards, pending.map(function (p) { return p.id; }), mine.length, K.LANG, kinds.length,
+      state.people.map(function (p) { return p.name; })], function () {
+      var items = pending.map(function (it) {
+        return h('li', { class: 'card is-mine is-pending' },
+          h('span', { class: 'card-text' }, it.payload.text),
+          h('span', { class: 'card-meta' }, t('Sending…')));
+      });
+      cards.forEach(function (c) {
+        var own = c.by ? c.by === me.person : mine.indexOf(c.cid) !== -1;
+        var who = c.by ? (own ? t('you') : K.nameOf(state, c.by)) : (own ? t('you (anonymous to others)') : t('anonymous'));
+        items.push(h('li', { class: 'card card-' + c.kind + (own ? ' is-mine' : '') },
+          h('span', { class: 'card-text' }, c.text),
+          h('span', { class: 'card-meta' }, (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + ' · ' : '') + who)));
+      });
+      if (!items.length) items.push(h('li', { class: 'muted small empty' }, t('Nothing here yet.')));
+      return items;
+    });
+  }
+
+  // ------------------------------------------------------------------ clock
+
+  K.onFrame(function () {
+    if (state && state.status === 'running') countdown.update(state.timer);
+  });
+
+  // ------------------------------------------------------------------ start
+
+  K.ready.then(function () {
+    var token = K.store.get(K.keys.token(CODE));
+    if (token) connectWith(token);
+    else if (K.store.get(K.keys.ended(CODE))) showOnly('p-ended');
+    else showJoin();
+  });
+})();

@@ -1,0 +1,290 @@
+/* The projector screen: shows, never acts. */
+(function () {
+  'use strict';
+  var K = window.Krug;
+  var t = K.t, h = K.h, $ = K.$, show = K.show, setText = K.setText;
+  var CODE = K.CODE;
+
+  // The screen link carries its token in the fragment: move it to this device's storage.
+  if (window.location.hash && window.location.hash.length > 1) {
+    var fromHash = decodeURIComponent(window.location.hash.slice(1));
+    if (fromHash) K.store.set(K.keys.screen(CODE), fromHash);
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    }
+  }
+
+  // A new screen link pasted into this tab: take its token.
+  window.addEventListener('hashchange', function () { if (window.location.hash.length > 1) window.location.reload(); });
+
+  var state = null;
+  var seenCards = null;
+  var lastPhaseKey = null;
+
+  K.themeButton($('theme-btn'), 'krug:theme:screen', 'dark');
+  K.soundButton($('sound-btn'));
+
+  var countdown = K.Countdown('cd-screen');
+  $('s-clock').appendChild(countdown.node);
+  var plan = K.PlanBar('plan-screen');
+  $('s-plan').appendChild(plan.node);
+  var wallPager = K.Pager($('s-wall-viewport'), $('s-wall-track'), $('s-wall-pager'), 12000);
+  var votePager = K.Pager($('s-vote-viewport'), $('s-noms'), $('s-vote-pager'), 12000);
+
+  // ------------------------------------------------------------------ corner tools
+
+  var fsBtn = $('fs-btn');
+  var root = document.documentElement;
+  if (!root.requestFullscreen) fsBtn.hidden = true;
+  function renderFs() {
+    var on = !!document.fullscreenElement;
+    var text = on ? t('Leave full screen') : t('Full screen');
+    fsBtn.setAttribute('aria-label', text);
+    fsBtn.setAttribute('title', text);
+    setText(fsBtn.querySelector('.btn-label'), text);
+  }
+  fsBtn.addEventListener('click', function () {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else root.requestFullscreen().catch(function () {});
+  });
+  document.addEventListener('fullscreenchange', renderFs);
+  K.ready.then(renderFs);
+
+  // Keep the projector awake (needs a secure context: localhost or HTTPS).
+  var wakeLock = null;
+  function requestWake() {
+    if (!('wakeLock' in navigator) || document.visibilityState !== 'visible' || wakeLock) return;
+    navigator.wakeLock.request('screen').then(function (lock) {
+      wakeLock = lock;
+      lock.addEventListener('release', function () { wakeLock = null; });
+    }).catch(function () { wakeLock = null; });
+  }
+  document.addEventListener('visibilitychange', requestWake);
+  requestWake();
+
+  // Hide the pointer and the corner tools when nobody moves the mouse.
+  var idleTimer = null;
+  function wake() {
+    document.body.classList.remove('is-idle');
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(function () { document.body.classList.add('is-idle'); }, 3500);
+  }
+  ['mousemove', 'pointerdown', 'keydown', 'focusin'].forEach(function (ev) { document.addEventListener(ev, wake); });
+  wake();
+
+  // ------------------------------------------------------------------ rendering
+
+  var SECTIONS = ['s-loading', 's-problem', 's-ended', 's-lobby', 's-run'];
+  function showOnly(id) { SECTIONS.forEach(function (s) { show($(s), s === id); }); }
+
+  function render() {
+    if (!state) return;
+    if (state.status === 'ended') { K.setFamily(null); showOnly('s-ended'); return; }
+    if (state.status === 'lobby') { K.setFamily(null); showOnly('s-lobby'); renderLobby(); return; }
+    showOnly('s-run');
+    K.setFamily(state.phase ? state.phase.kind : null);
+    renderRun();
+  }
+
+  function observersText() {
+    var observers = state.people.filter(function (p) { return p.role === 'observer'; });
+    return observers.length ? t('Outer circle: {names}', { names: observers.map(function (p) { return p.name; }).join(', ') }) : '';
+  }
+
+  function renderLobby() {
+    var circle = state.people.filter(K.inCircle);
+    setText($('s-format'), K.pick(state.format.name));
+    setText($('s-count'), t('In the circle: {n}', { n: circle.length }));
+    K.renderRing($('s-lobby-ring'), state, { rx: 41, ry: 41 });
+    var obs = observersText();
+    setText($('s-lobby-observers'), obs);
+    show($('s-lobby-observers'), !!obs);
+  }
+
+  function renderRun() {
+    var phase = state.phase;
+    var step = t('Step {i} of {n}', { i: phase.index + 1, n: state.plan.phases.length });
+    setText($('s-step'), phase['case'] ? t('Case {n}', { n: phase['case'] }) + ' · ' + step : step);
+    setText($('s-title'), K.pick(phase.title));
+    setText($('s-rule'), K.pick(phase.rule));
+    show($('s-badge-outside'), !!state.presenter_outside);
+    show($('s-badge-paused'), !!(state.timer && state.timer.paused_remaining !== null));
+    K.renderRing($('s-run-ring'), state, { rx: 41, ry: 41 });
+    var obs = observersText();
+    setText($('s-run-observers'), obs);
+    show($('s-run-observers'), !!obs);
+
+    var kinds = Object.keys(phase.posts || {});
+    var showVote = phase.kind === 'vote' || !!(state.vote && state.vote.open) ||
+      (phase.kind === 'break' && state.vote && state.vote['case'] > 1);
+    var showWall = kinds.length > 0 && !showVote;
+    var right = $('s-right');
+    right.classList.toggle('has-wall', showWall);
+    right.classList.toggle('has-vote', showVote);
+    right.classList.toggle('is-quiet', !showWall && !showVote);
+
+    renderCase(showWall || showVote);
+    renderPrompts();
+    show($('s-vote'), showVote);
+    if (showVote) renderVote();
+    show($('s-wall'), showWall);
+    if (showWall) renderWall(kinds);
+
+    if (lastPhaseKey !== phase.key) {
+      lastPhaseKey = phase.key;
+      seenCards = null;
+      setTimeout(function () { wallPager.refresh(true); votePager.refresh(true); }, 30);
+    }
+  }
+
+  function renderCase(compact) {
+    var kase = K.currentCase(state);
+    var box = $('s-case');
+    show(box, !!kase);
+    if (!kase) return;
+    box.classList.toggle('is-large', !compact);
+    var kind = state.phase.kind;
+    box.classList.toggle('is-compact', !!compact);
+    K.patch(box, [kase, K.LANG, compact, kind, state.people.map(function (p) { return [p.id, p.name]; })], function () {
+      var title = kase.title || t('Case {n}', { n: kase.number });
+      var who = kase.presenter ? t('Presenter: {name}', { name: K.nameOf(state, kase.presenter) }) : '';
+      if (compact) {
+        // Cards and votes need the room: one box, the case in its label line.
+        return h('blockquote', { class: 's-request' + (kase.request && kase.request.length > 220 ? ' is-long' : '') },
+          h('span', { class: 's-request-label' },
+            kase.request ? h('span', { class: 's-request-kicker' }, t('Request')) : null,
+            h('span', { class: 's-request-case' }, kase.request ? title : title + (who ? ' · ' + who : ''))),
+          kase.request ? h('span', { class: 's-request-text' }, kase.request) : null);
+      }
+      var parts = [
+        h('p', { class: 's-case-head' },
+          h('span', { class: 's-case-title' }, title),
+          who ? h('span', { class: 's-case-who' }, who) : null)
+      ];
+      if (kase.request) {
+        var req = h('blockquote', { class: 's-request' + (kase.request.length > 220 ? ' is-long' : '') },
+          h('span', { class: 's-request-label' }, t('Request')), h('span', { class: 's-request-text' }, kase.request));
+        parts.push(req);
+      } else if (kind === 'request') {
+        parts.push(h('p', { class: 's-request is-empty' }, t('The request will appear here.')));
+      }
+      return parts;
+    });
+  }
+
+  function renderPrompts() {
+    var prompts = state.phase.reflection || [];
+    var list = $('s-prompts');
+    show(list, prompts.length > 0);
+    K.patch(list, [prompts, K.LANG], function () {
+      return prompts.map(function (p) { return h('li', null, K.pick(p)); });
+    });
+  }
+
+  function renderVote() {
+    var vote = state.vote;
+    var byId = {};
+    state.nominations.forEach(function (n) { byId[n.id] = n; });
+    var list;
+    if (vote) list = vote.candidates.map(function (id) { return byId[id]; }).filter(Boolean);
+    else list = state.nominations.filter(function (n) { return !n['case']; });
+    var head;
+    if (!vote) head = list.length ? t('Cases put forward: {n}', { n: list.length }) : t('Who has a case? Put it forward from your phone.');
+    else if (vote.open) head = t('The vote is open · {n} people have voted', { n: vote.voters });
+    else if (!vote.revealed) head = t('The vote is closed · {n} people voted', { n: vote.voters });
+    else if (vote.winner) head = t('Case {n}: {title}', { n: vote['case'], title: byId[vote.winner] ? byId[vote.winner].title : '' });
+    else head = t('A tie: the leader decides.');
+    setText($('s-vote-head'), head);
+    $('s-vote-head').classList.toggle('is-result', !!(vote && vote.revealed));
+
+    var sig = [list, vote, K.LANG, state.people.map(function (p) { return [p.id, p.name]; })];
+    K.patch($('s-noms'), sig, function () {
+      var rows = list.map(function (n) { return { n: n, votes: vote && vote.revealed && vote.tallies ? (vote.tallies[n.id] || 0) : null }; });
+      if (vote && vote.revealed) {
+        rows.sort(function (a, b) {
+          return (b.votes - a.votes) || ((b.n.id === vote.winner) - (a.n.id === vote.winner));
+        });
+      }
+      var max = rows.reduce(function (m, r) { return Math.max(m, r.votes || 0); }, 0);
+      return rows.map(function (row) {
+        var n = row.n;
+        var winner = vote && vote.revealed && vote.winner === n.id;
+        var assigned = n['case'] && vote && vote.revealed ? n['case'] : null;
+        var li = h('li', { class: 's-nom' + (winner ? ' is-winner' : '') },
+          h('p', { class: 's-nom-title' }, n.title,
+            assigned ? h('span', { class: 'tag tag-case' }, t('Case {n}', { n: assigned })) : null),
+          n.pitch ? h('p', { class: 's-nom-pitch' }, n.pitch) : null,
+          h('p', { class: 's-nom-by' }, K.nameOf(state, n.by)));
+        if (row.votes !== null) {
+          var bar = h('span', { class: 'tally-bar' });
+          bar.style.width = (max ? (row.votes / max) * 100 : 0).toFixed(0) + '%';
+          li.appendChild(h('p', { class: 'tally' }, h('span', { class: 'tally-track' }, bar),
+            h('span', { class: 'tally-n' }, String(row.votes))));
+        }
+        return li;
+      });
+    });
+    setTimeout(function () { votePager.refresh(false); }, 30);
+  }
+
+  function renderWall(kinds) {
+    var cards = state.cards.filter(function (c) { return kinds.indexOf(c.kind) !== -1; }).slice().reverse();
+    var fresh = false;
+    var known = seenCards || {};
+    var firstPass = seenCards === null;
+    var track = $('s-wall-track');
+    K.patch(track, [cards, K.LANG, kinds, state.people.map(function (p) { return [p.id, p.name]; })], function () {
+      if (!cards.length) {
+        return h('li', { class: 'wall-empty' }, t('Cards written on the phones appear here.'));
+      }
+      return cards.map(function (c) {
+        var isNew = !firstPass && !known[c.id];
+        if (isNew) fresh = true;
+        var len = c.text.length;
+        return h('li', { class: 'wall-card card-' + c.kind + (len > 150 ? ' is-wide' : '') + (len > 320 ? ' is-long' : '') + (isNew ? ' is-new' : '') },
+          h('p', { class: 'wall-text' }, c.text),
+          c.by || kinds.length > 1 ? h('p', { class: 'wall-by' },
+            (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + (c.by ? ' · ' : '') : '') + (c.by ? K.nameOf(state, c.by) : '')) : null);
+      });
+    });
+    seenCards = {};
+    cards.forEach(function (c) { seenCards[c.id] = true; });
+    setTimeout(function () { wallPager.refresh(fresh); }, 30);
+  }
+
+  // ------------------------------------------------------------------ clock
+
+  K.onFrame(function () {
+    if (!state || state.status !== 'running') return;
+    countdown.update(state.timer);
+    plan.update(state);
+  });
+
+  // ------------------------------------------------------------------ start
+
+  function problem(title, text) {
+    showOnly('s-problem');
+    if (title) setText($('s-problem-title'), title);
+    if (text) setText($('s-problem-text'), text);
+  }
+
+  K.ready.then(function () {
+    var token = K.store.get(K.keys.screen(CODE));
+    if (!token) {
+      if (K.store.get(K.keys.ended(CODE))) { showOnly('s-ended'); return; }
+      problem();
+      return;
+    }
+    K.connect({
+      token: token,
+      outbox: false,
+      onState: function (s) { state = s; render(); },
+      onMe: function () {},
+      onAuthFail: function () {
+        K.store.remove(K.keys.screen(CODE));
+        if (K.store.get(K.keys.ended(CODE))) showOnly('s-ended');
+        else problem();
+      }
+    });
+  });
+})();
