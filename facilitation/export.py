@@ -6,13 +6,17 @@ from flask_babel import gettext as _
 
 from .engine import DomainError, Session
 
-SECTIONS = (
-    ("question", "Questions"),
-    ("hypothesis", "Hypotheses"),
-    ("advice", "Advice"),
-    ("thought", "Discussion"),
-    ("response", "My response"),
-)
+
+
+def _sections() -> tuple[tuple[str, str], ...]:
+    # Translated at call time, in the requester's language.
+    return (
+        ("question", _("Questions")),
+        ("hypothesis", _("Hypotheses")),
+        ("advice", _("Advice")),
+        ("thought", _("Discussion")),
+        ("response", _("My response")),
+    )
 
 
 def presenter_export(session: Session, person_id: str, note: str = "") -> str:
@@ -24,11 +28,11 @@ def presenter_export(session: Session, person_id: str, note: str = "") -> str:
         lines += [f"## {_('Case')} {case.number}: {case.title or '—'}", ""]
         if case.request:
             lines += [f"### {_('My request')}", "", case.request, ""]
-        for kind, heading in SECTIONS:
+        for kind, heading in _sections():
             texts = [card.text for card in session.cards
                      if card.case == case.number and card.kind == kind and not card.hidden]
             if texts:
-                lines += [f"### {_(heading)}", ""] + [f"- {text}" for text in texts] + [""]
+                lines += [f"### {heading}", ""] + [f"- {text}" for text in texts] + [""]
     if note.strip():
         lines += [f"## {_('My private note')}", "", note.strip(), ""]
     lines += ["---", _("Exported from Krug for the presenter only. Keep it as confidential as the session itself.")]

@@ -1,7 +1,7 @@
 """Russian and English: Flask-Babel catalogues for the server, the same catalogue for browsers.
 
 Message ids are the English source texts. The browser gets the active language's catalogue
-as JSON from ``/i18n/<lang>.json``; ``static/i18n.js`` looks strings up the same way.
+as JSON from ``/i18n/<lang>.json``; ``t()`` in ``static/krug.js`` looks strings up the same way.
 """
 from __future__ import annotations
 

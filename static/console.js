@@ -10,11 +10,6 @@
   var me = null;
   var requestDirty = false;
 
-  var PHASE_CARDS = {
-    check_in: ['checkin'], questions: ['question'], hypotheses: ['hypothesis'], advice: ['advice'],
-    discussion: ['thought'], presenter_return: ['response', 'thought'], decision: ['response'], closing: ['reflection']
-  };
-
   var countdown = K.Countdown('cd-console');
   $('c-clock').appendChild(countdown.node);
   var plan = K.PlanBar('plan-console');
@@ -75,6 +70,11 @@
   $('c-end').addEventListener('click', function () {
     K.confirm(t('End the session? All case content (names, titles, requests, cards) will be deleted for everyone. This cannot be undone.'),
       t('End and delete')).then(function (ok) { if (ok) send('end_session'); });
+  });
+
+  $('c-lock').addEventListener('change', function () {
+    var box = $('c-lock');
+    send('set_locked', { locked: box.checked }).then(function (ack) { if (!ack.ok) box.checked = !box.checked; });
   });
 
   $('c-budget-save').addEventListener('click', function () {
@@ -330,7 +330,7 @@
     var people = state.people.slice().sort(function (a, b) {
       return (K.inCircle(a) ? 0 : 1) - (K.inCircle(b) ? 0 : 1);
     });
-    var sig = [people.map(function (p) { return [p.id, p.name, p.role, K.presence(p), !!p.off_since]; }),
+    var sig = [people.map(function (p) { return [p.id, p.name, p.role, K.presence(p), !!p.off_since, !!p.waiting]; }),
       state.cases.map(function (c) { return c.presenter; }), me.role, me.person, K.LANG, state.phase ? state.phase.index : -1];
     K.patch($('c-person-list'), sig, function () {
       return people.map(function (p) {
@@ -344,6 +344,19 @@
             h('span', { class: 'tag tag-role-' + p.role }, t(K.ROLE_LABEL[p.role] || p.role)),
             presents.map(function (n) { return h('span', { class: 'tag tag-case' }, t('presents case {n}', { n: n })); }),
             h('span', { class: 'c-person-presence' }, presenceText(p))));
+        if (p.waiting) {
+          li.classList.add('is-waiting');
+          li.appendChild(h('div', { class: 'row-actions' },
+            h('span', { class: 'tag' }, t('waiting to join')),
+            button(t('Let in'), 'btn-primary btn-small', function () { send('admit', { person_id: p.id, admit: true }); },
+              { 'data-fk': 'admit-' + p.id, 'aria-label': t('Let {name} in', { name: p.name }) }),
+            button(t('Turn away'), 'btn-quiet btn-small', function () {
+              K.confirm(t('Turn {name} away? They cannot join this session.', { name: p.name }), t('Turn away')).then(function (ok) {
+                if (ok) send('admit', { person_id: p.id, admit: false });
+              });
+            }, { 'data-fk': 'refuse-' + p.id })));
+          return li;
+        }
         if (!circle) return li;
         var actions = [];
         if (mainLeader() && p.role !== 'leader') {
@@ -404,10 +417,7 @@
   // --- settings
 
   function renderSettings() {
-    var used = [];
-    state.plan.phases.forEach(function (p) {
-      (PHASE_CARDS[p.kind] || []).forEach(function (k) { if (used.indexOf(k) === -1) used.push(k); });
-    });
+    var used = (state.format.card_kinds || []).slice();
     (state.settings.anonymous || []).forEach(function (k) { if (used.indexOf(k) === -1) used.push(k); });
     used.sort(function (a, b) { return K.CARD_KINDS.indexOf(a) - K.CARD_KINDS.indexOf(b); });
     K.patch($('c-anon'), [used, state.settings.anonymous, K.LANG], function () {
@@ -422,6 +432,8 @@
         return h('label', { class: 'check', for: id }, box, h('span', null, t(K.KIND_PLURAL[kind])));
       });
     });
+    var lock = $('c-lock');
+    lock.checked = !!state.settings.locked;
     var budget = $('c-budget');
     if (document.activeElement !== budget) budget.value = String(state.settings.vote_budget);
     var voteOpen = !!(state.vote && state.vote.open);

@@ -227,6 +227,8 @@
     no_case: N_('No case is assigned for this part of the session.'),
     leader_cannot_leave: N_('Hand leadership to someone else before leaving.'),
     observers_not_allowed: N_('This room does not take observers.'),
+    room_locked: N_('The leader has closed the room to newcomers.'),
+    rate_limited: N_('Too many attempts; please wait and try again.'),
     server_error: N_('Something went wrong on the server.'),
     offline: N_('No connection right now. Please try again in a moment.'),
     timeout: N_('The server did not answer in time. Please try again.')
@@ -471,7 +473,7 @@
 
   // ------------------------------------------------------------------ people helpers
 
-  function inCircle(person) { return CIRCLE_ROLES.indexOf(person.role) !== -1; }
+  function inCircle(person) { return !person.waiting && CIRCLE_ROLES.indexOf(person.role) !== -1; }
 
   function peopleById(state) {
     var map = {};
@@ -620,7 +622,7 @@
 
   function isAuthError(err) {
     if (!err) return false;
-    if (err.data && err.data.code === 'not_authenticated') return true;
+    if (err.data && (err.data.code === 'not_authenticated' || err.data.code === 'unknown_person')) return true;
     // The server currently puts the error object into the message text.
     return typeof err.message === 'string' && err.message.indexOf('not_authenticated') !== -1;
   }
@@ -639,7 +641,8 @@
       return room;
     }
     var socket = window.io({
-      auth: function (cb) { cb({ token: room.token }); },
+      // "previous" lets the server forget this device's last connection if it died with its process.
+      auth: function (cb) { cb({ token: room.token, previous: room.lastSid }); },
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
       reconnectionDelay: 800,
@@ -650,6 +653,7 @@
     var connectingTimer = setTimeout(function () { if (!socket.connected && !room.ended) banner.set('connecting'); }, 1200);
 
     socket.on('connect', function () {
+      room.lastSid = socket.id;
       clearTimeout(connectingTimer);
       room.everConnected = true;
       banner.set(null);
@@ -680,6 +684,7 @@
       if (!state) return;
       if (room.state && typeof state.v === 'number' && state.v < room.state.v) return;
       if (typeof state.server_now === 'number') clock.rough = state.server_now - Date.now() / 1000;
+      if (typeof state.grace === 'number') GRACE_SECONDS = state.grace;
       room.state = state;
       if (state.status === 'ended' && !room.ended) {
         room.ended = true;

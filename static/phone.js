@@ -88,6 +88,10 @@
         joinError_(t('No room with this code.'));
       } else if (code === 'observers_not_allowed') {
         joinError_(t('This room does not take observers.'));
+      } else if (code === 'room_locked') {
+        joinError_(t('The leader has closed the room to newcomers.'));
+      } else if (code === 'rate_limited') {
+        joinError_(t('Too many attempts. Please wait {n} seconds and try again.', { n: (data.error.details || {}).retry_after || 60 }));
       } else {
         joinError_(K.errorText(data.error));
       }
@@ -178,6 +182,12 @@
       setText($('p-problem-text'), t('Ask the leader if you think this is a mistake.'));
       return;
     }
+    if (me.role === 'waiting') {
+      showOnly('p-problem');
+      setText($('p-problem-title'), t('Waiting for the leader'));
+      setText($('p-problem-text'), t('The session has already started. The leader will let you in; this page opens by itself.'));
+      return;
+    }
     showOnly('p-room');
     var phase = state.phase;
     var live = running() && phase;
@@ -203,8 +213,36 @@
     renderNominate();
     renderCompose();
     renderNote();
+    renderExport();
     renderPosts();
   }
+
+  // --- the presenter's own copy of their case (only theirs; nothing after the end)
+
+  function renderExport() {
+    show($('p-export'), running() && (me.presenter_of || []).length > 0);
+  }
+
+  $('export-btn').addEventListener('click', function () {
+    var token = K.store.get(K.keys.token(CODE));
+    var note = $('export-note').checked ? $('note-text').value : '';
+    $('export-btn').disabled = true;
+    fetch('/api/export', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + token },
+      body: JSON.stringify({ note: note })
+    }).then(function (r) {
+      if (!r.ok) return r.json().then(function (data) { throw data.error || { code: 'server_error' }; });
+      return r.blob();
+    }).then(function (blob) {
+      var link = h('a', { href: URL.createObjectURL(blob), download: 'krug-' + CODE + '-case.md' });
+      document.body.appendChild(link);
+      link.click();
+      setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+    }).catch(function (error) {
+      K.toast(K.errorText(error && error.code ? error : 'offline'));
+    }).then(function () { $('export-btn').disabled = false; });
+  });
 
   function renderHeader() {
     var phase = state.phase;

@@ -106,6 +106,14 @@ def _plan_view(session: Session, now: float) -> dict:
     }
 
 
+def _card_kinds(session: Session) -> list[str]:
+    """Card kinds some phase of this room's format takes, in catalogue order."""
+    from .formats import CARD_KINDS
+
+    used = {kind for phase in session.format.phases for kind in phase.posts}
+    return [kind for kind in CARD_KINDS if kind in used]
+
+
 def room_view(session: Session, audience: str, now: float) -> dict:
     """The snapshot for one audience. ``now`` only shapes the plan; clients add server_now."""
     if audience == WAITING:
@@ -113,7 +121,8 @@ def room_view(session: Session, audience: str, now: float) -> dict:
                 "format": {"id": session.format.id, "name": session.format.name, "cases": session.format.cases}}
     return {
         "status": session.status,
-        "format": {"id": session.format.id, "name": session.format.name, "cases": session.format.cases},
+        "format": {"id": session.format.id, "name": session.format.name, "cases": session.format.cases,
+                   "card_kinds": _card_kinds(session)},
         "phase": _phase_view(session, audience),
         "timer": session.timer.to_dict() if session.timer else None,
         "plan": _plan_view(session, now),
