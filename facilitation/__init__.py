@@ -62,11 +62,13 @@ def create_app(config=None, clock=None) -> Flask:
 
     from . import realtime  # noqa: F401 — registers the Socket.IO handlers
     from .cli import register_cli
+    from .compression import register_compression
     from .security import register_security
     from .web import bp
 
     app.register_blueprint(bp)
     register_security(app)
+    register_compression(app)
     register_cli(app)
     return app
 

@@ -119,3 +119,17 @@ def test_language_cookie_is_secure_behind_tls(make_app):
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in client.get("/?lang=en").headers["Set-Cookie"]
+
+
+def test_text_is_gzipped_for_phones(client):
+    import gzip
+
+    script = client.get("/static/krug.js", headers={"Accept-Encoding": "gzip, deflate"})
+    assert script.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in script.headers["Vary"]
+    plain = client.get("/static/krug.js")
+    assert "Content-Encoding" not in plain.headers
+    assert gzip.decompress(script.data) == plain.data and len(script.data) < len(plain.data) / 2
+    catalogue = client.get("/i18n/ru.json", headers={"Accept-Encoding": "gzip"})
+    assert catalogue.headers["Content-Encoding"] == "gzip"
+    qr_small = client.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in qr_small.headers  # too small to be worth it
