@@ -1,7 +1,8 @@
 """Load a room's session, apply one command, save it — in one transaction.
 
-Every accepted command is stored before anyone hears of it. The version check makes a command
-that raced with another process retry on fresh state instead of overwriting it.
+Every accepted command is stored before anyone hears of it. Writers of one room queue on its
+row lock; the version check is a second guard: a command that still raced with another writer
+retries on fresh state instead of overwriting it.
 """
 from __future__ import annotations
 
@@ -151,7 +152,8 @@ class RoomStore:
 
     def _execute_once(self, room_id: int, actor: Actor, command: Command, also) -> Outcome:
         with self.db.session() as s, s.begin():
-            room = s.get(Room, room_id)
+            # Writers of one room queue on its row (PostgreSQL); SQLite serializes writes anyway.
+            room = s.get(Room, room_id, with_for_update=True)
             if room is None:
                 raise DomainError("not_found")
             session = load(room.state)

@@ -43,6 +43,17 @@ def _rate_limited():
     return response, 429
 
 
+def _limited_json_body():
+    """(body, None) for a JSON object within the rate limit, else (None, an error answer)."""
+    limited = _rate_limited()
+    if limited:
+        return None, limited
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None, _error(DomainError("bad_request", "Send a JSON object."))
+    return body, None
+
+
 def _base_url() -> str:
     return public_url(current_app.config, request.host_url)
 
@@ -76,12 +87,9 @@ def create_room():
 
     Returns {ok, code, token, screen_token, person_id}: the creator is the leader.
     """
-    limited = _rate_limited()
-    if limited:
-        return limited
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _error(DomainError("bad_request", "Send a JSON object."))
+    body, refusal = _limited_json_body()
+    if refusal:
+        return refusal
     fmt = services().formats.get(body.get("format_id") or "balint-classic")
     if fmt is None:
         return _error(DomainError("not_found", "No such format."), 404)
@@ -106,12 +114,9 @@ def create_room():
 @bp.post("/api/rooms/<code>/join")
 def join_room(code: str):
     """Join a room. Body: {name, consent: true, observer?: bool}. Returns {ok, token, person_id, waiting}."""
-    limited = _rate_limited()
-    if limited:
-        return limited
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _error(DomainError("bad_request", "Send a JSON object."))
+    body, refusal = _limited_json_body()
+    if refusal:
+        return refusal
     if body.get("consent") is not True:
         return _error(DomainError("bad_request", "Confidentiality consent is required.", field="consent"))
     observer = body.get("observer", False)

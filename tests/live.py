@@ -181,5 +181,11 @@ class Client:
             self.sio.disconnect()
 
 
+def ok(ack: dict) -> dict:
+    """An acknowledgement that must be a success; returns it."""
+    assert ack["ok"] is True, ack
+    return ack
+
+
 def names(state: dict) -> list[str]:
     return sorted(p["name"] for p in state["people"])

@@ -3,14 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from .live import LiveServer
+from .live import LiveServer, ok
 
 MARKER = "OKAPI-4411"  # in every piece of content; must never reach the server log
-
-
-def ok(ack: dict) -> dict:
-    assert ack["ok"] is True, ack
-    return ack
 
 
 def run_meeting(server: LiveServer, clients, format_id: str, restart_at: str | None = None) -> None:

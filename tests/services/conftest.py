@@ -44,3 +44,30 @@ def redis_url():
     except redis.RedisError as exc:
         require_service("Redis", str(exc))
     return REDIS_URL
+
+
+@pytest.fixture
+def cluster(pg_url, redis_url, tmp_path):
+    """Start two Krug processes sharing one PostgreSQL database and one Redis channel.
+
+    ``cluster(**env)`` returns (a, b); the first migrates, the second starts with KRUG_MIGRATE=0
+    as the deploy guide says. Both are stopped after the test.
+    """
+    from ..live import LiveServer
+
+    started: list[LiveServer] = []
+
+    def start(**extra: str):
+        env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": redis_url,
+               "KRUG_MESSAGE_QUEUE_CHANNEL": f"krug-test-{uuid.uuid4().hex[:8]}", **extra}
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+        a = LiveServer(tmp_path / "a", **env).start()
+        started.append(a)
+        b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env).start()
+        started.append(b)
+        return a, b
+
+    yield start
+    for server in started:
+        server.stop()

@@ -6,14 +6,13 @@ import re
 import shutil
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 import requests
 import socketio
 
-from ..live import LiveServer, free_port
+from ..live import free_port
 
 DEPLOY = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 pytestmark = pytest.mark.services
@@ -41,7 +40,7 @@ http {{
     return conf
 
 
-def test_the_documented_nginx_setup(pg_url, redis_url, tmp_path, clients):
+def test_the_documented_nginx_setup(cluster, tmp_path, clients):
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         from ..conftest import require_service
@@ -51,12 +50,7 @@ def test_the_documented_nginx_setup(pg_url, redis_url, tmp_path, clients):
                     "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
     https_port, http_port = free_port(), free_port()
     public = f"https://127.0.0.1:{https_port}"
-    env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": redis_url, "KRUG_PUBLIC_URL": public,
-           "KRUG_PROXY_COUNT": "1", "KRUG_MESSAGE_QUEUE_CHANNEL": f"krug-test-{uuid.uuid4().hex[:8]}"}
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    a = LiveServer(tmp_path / "a", **env).start()
-    b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env).start()
+    a, b = cluster(KRUG_PUBLIC_URL=public, KRUG_PROXY_COUNT="1")
     conf = nginx_config_from_the_guide(tmp_path, https_port, http_port, [a.port, b.port])
     proc = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -97,5 +91,3 @@ def test_the_documented_nginx_setup(pg_url, redis_url, tmp_path, clients):
     finally:
         proc.terminate()
         proc.wait(10)
-        a.stop()
-        b.stop()

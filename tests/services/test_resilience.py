@@ -2,27 +2,16 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 
-from ..live import LiveServer
+from ..live import ok
 from ..proxy import Proxy
 
 
-def ok(ack: dict) -> dict:
-    assert ack["ok"] is True, ack
-    return ack
-
-
 @pytest.mark.services
-def test_clients_fail_over_to_the_other_process_and_find_the_room_as_it_was(pg_url, redis_url, tmp_path, clients):
-    env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": redis_url,
-           "KRUG_MESSAGE_QUEUE_CHANNEL": f"krug-test-{uuid.uuid4().hex[:8]}", "KRUG_TIME_SCALE": "0.05"}
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    a = LiveServer(tmp_path / "a", **env).start()
-    b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env).start()
+def test_clients_fail_over_to_the_other_process_and_find_the_room_as_it_was(cluster, clients):
+    a, b = cluster(KRUG_TIME_SCALE="0.05")
     nginx = Proxy([a.port, b.port])
     try:
         room = a.create_room("Lea")
@@ -50,8 +39,6 @@ def test_clients_fail_over_to_the_other_process_and_find_the_room_as_it_was(pg_u
         leader.wait_for(lambda s: [p["online"] for p in s["people"] if p["name"] == "Boris"] == [False])
     finally:
         nginx.close()
-        a.stop()
-        b.stop()
 
 
 OFFLINE_SECONDS = int(__import__("os").environ.get("KRUG_TEST_OFFLINE_SECONDS", "30"))
