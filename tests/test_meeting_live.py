@@ -14,7 +14,7 @@ def run_meeting(server: LiveServer, clients, format_id: str, restart_at: str | N
     screen = clients(server, room["screen_token"]).connect()
     phones = []
     for name in ["Anna", "Boris", "Vera", "Gleb"]:
-        phones.append(clients(server, server.join(room["code"], name).json()["token"]).connect())
+        phones.append(clients(server, server.join(room["code"], f"{name} {MARKER}").json()["token"]).connect())
     anna, boris, vera, gleb = phones
     everyone = [leader, screen, *phones]
     for client in everyone:
@@ -31,7 +31,7 @@ def run_meeting(server: LiveServer, clients, format_id: str, restart_at: str | N
         presenter_client = next((p for p in phones if p.me["person"] == presenter), None)
         if kind == "vote" and state["vote"] is None and not any(c["presenter"] for c in state["cases"]):
             ok(anna.emit("nominate", {"client_id": "n-anna", "title": f"A patient who stopped coming {MARKER}"}))
-            ok(boris.emit("nominate", {"client_id": "n-boris", "title": "The angry father", "pitch": "He shouts. I freeze."}))
+            ok(boris.emit("nominate", {"client_id": "n-boris", "title": "The angry father", "pitch": f"He shouts. I freeze. {MARKER}"}))
             ok(leader.emit("open_vote"))
             state = vera.wait_for(lambda s: s["vote"] and s["vote"]["open"])
             first, second = [n["id"] for n in state["nominations"]]
@@ -78,7 +78,8 @@ def run_meeting(server: LiveServer, clients, format_id: str, restart_at: str | N
     assert ended["cards"] == [] and ended["nominations"] == [] and all(p["name"] == "" for p in ended["people"])
     assert final["plan"]["phases"][-1]["kind"] == "closing"
     log = server.log()
-    assert "event=post_card" in log and MARKER not in log and "Anna" not in log
+    assert "event=post_card" in log and "event=nominate" in log and "event=set_request" in log
+    assert MARKER not in log and "Anna" not in log and "angry father" not in log
 
 
 def test_classic_meeting_with_a_server_restart(live_server, clients):
