@@ -131,6 +131,8 @@
         if (kind === 'sent' && item.payload && item.payload.client_id) rememberMine(item.payload.client_id);
         if (kind === 'failed') restoreFailed(item);
         renderPosts();
+        // Nominations go through the outbox too: show them pending, and drop the pending copy once sent.
+        if (item.event === 'nominate' && state && me && state.status !== 'ended') renderNominate();
       });
     }
   }

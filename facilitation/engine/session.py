@@ -483,7 +483,8 @@ class Session:
         if not candidates:
             raise DomainError("no_nominations")
         self.vote = Vote(case=number, candidates=candidates, budget=self.vote_budget, opened_at=now)
-        return [Event("vote_opened", {"case": number, "candidates": len(candidates)})]
+        # Everyone's own ballots start empty again.
+        return [Event("vote_opened", {"case": number, "candidates": len(candidates)}, private_for=tuple(self.people))]
 
     def _first_open_case(self) -> int:
         for case in self.cases:
@@ -515,7 +516,8 @@ class Session:
         if vote.winner:
             self._give_case(vote.case, vote.winner)
             self._offer_runner_up(vote)
-        return [Event("vote_closed", {"case": vote.case, "tie": bool(vote.tie)})]
+        # Presenters of this case and the next may have changed.
+        return [Event("vote_closed", {"case": vote.case, "tie": bool(vote.tie)}, private_for=tuple(self.people))]
 
     def _do_reveal_vote(self, cmd: c.RevealVote, actor: Actor, now: float) -> list[Event]:
         require_leading(self.role_of(actor))
@@ -538,7 +540,7 @@ class Session:
         vote.winner = cmd.nomination_id
         self._give_case(vote.case, vote.winner)
         self._offer_runner_up(vote)
-        return [Event("tie_broken", {"case": vote.case})]
+        return [Event("tie_broken", {"case": vote.case}, private_for=tuple(self.people))]
 
     def _offer_runner_up(self, vote: Vote) -> None:
         """The runner-up becomes the next case's candidate, which the leader may change."""

@@ -227,3 +227,15 @@ def test_late_joiners_wait_at_the_door_until_let_in(room):
     assert room.session.people[refused_one].left
     with pytest.raises(DomainError):
         room.do(refused_one, c.Connected(connection="s-x"))
+
+
+def test_vote_changes_reach_everyones_own_view(room):
+    """Opening a vote clears everyone's ballots; closing it can change who presents: everyone's
+    personal view must be refreshed (the server sends `me` to people listed in private_for)."""
+    a, b, v = room.people
+    n1 = room.do(a, c.Nominate(client_id="1", title="One"))[0].data["nomination"]
+    room.do(b, c.Nominate(client_id="2", title="Two"))
+    everyone = set(room.session.people)
+    assert set(room.lead(c.OpenVote())[0].private_for) == everyone
+    room.do(v, c.CastVote(nomination_id=n1))
+    assert set(room.lead(c.CloseVote())[0].private_for) == everyone
