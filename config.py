@@ -78,6 +78,8 @@ class Config:
         self.LOG_LEVEL = _env("KRUG_LOG_LEVEL", "INFO")
         # Joins (and connections with unknown tokens) per client address per minute.
         self.JOIN_ATTEMPTS_PER_MINUTE = _env_int("KRUG_JOIN_ATTEMPTS_PER_MINUTE", 20)
+        # Socket.IO events one connection may send per 10 seconds before being told to slow down.
+        self.EVENTS_PER_10S = _env_int("KRUG_EVENTS_PER_10S", 150)
         # Reverse proxies in front of Krug whose X-Forwarded-For may be trusted (nginx: 1).
         self.PROXY_COUNT = _env_int("KRUG_PROXY_COUNT", 0)
         self.SECRET_KEY = _secret_key(INSTANCE_DIR)
@@ -95,6 +97,7 @@ class TestConfig(Config):
         self.MESSAGE_QUEUE = None
         self.DATABASE_URL = "sqlite://"
         self.JOIN_ATTEMPTS_PER_MINUTE = 100000
+        self.EVENTS_PER_10S = 100000
         for key, value in overrides.items():
             setattr(self, key, value)
 

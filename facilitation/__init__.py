@@ -53,6 +53,7 @@ def create_app(config=None, clock=None) -> Flask:
     app.extensions["krug"] = Services(
         db=db, rooms=RoomStore(db, clock), formats=FormatStore(db), clock=clock,
         join_attempts=AttemptLimiter(app.config["JOIN_ATTEMPTS_PER_MINUTE"], 60.0, clock),
+        event_budget=AttemptLimiter(app.config["EVENTS_PER_10S"], 10.0, clock),
     )
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -1,6 +1,8 @@
-"""Attempts per client address in a sliding window: room codes are short, so guessing them (or
-tokens) must be slow. Counted per process; with several processes behind ``ip_hash`` one
-address reaches one process, so the bound holds per address."""
+"""Attempts per key in a sliding window.
+
+Per client address for joins: room codes are short, so guessing them (or tokens) must be slow.
+Per connection for events: a flood is refused while the room goes on. Counted per process;
+with several processes behind ``ip_hash`` one address reaches one process."""
 from __future__ import annotations
 
 import math

@@ -109,6 +109,13 @@ def on_disconnect(reason=None):
     broadcast(outcome)
 
 
+def _within_budget() -> None:
+    """A flood from one connection is answered, not served (the room stays usable for others)."""
+    wait = services().event_budget.hit(request.sid)
+    if wait is not None:
+        raise DomainError("rate_limited", f"Too many events; wait {wait} s.", retry_after=wait)
+
+
 def _connection() -> Connection:
     conn = services().connections.get(request.sid)
     if conn is None:
@@ -142,6 +149,7 @@ def _command(event: str, payload) -> dict:
     started = time.perf_counter()
     try:
         conn = _connection()
+        _within_budget()
         command = decode(event, payload)
         outcome = services().rooms.execute(conn.room_id, conn.actor, command)
     except DomainError as err:

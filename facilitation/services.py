@@ -28,6 +28,7 @@ class Services:
     formats: FormatStore
     clock: object
     join_attempts: object
+    event_budget: object
     connections: dict[str, Connection] = field(default_factory=dict)
 
 

@@ -44,6 +44,7 @@ class LiveServer:
             "KRUG_LOG_LEVEL": "INFO",
             # Every test client comes from 127.0.0.1; the limit has its own test.
             "KRUG_JOIN_ATTEMPTS_PER_MINUTE": "100000",
+            "KRUG_EVENTS_PER_10S": "100000",
             **env,
         }
         self.proc: subprocess.Popen | None = None

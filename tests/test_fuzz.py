@@ -125,3 +125,15 @@ def test_oversized_message_is_cut_off_and_the_room_goes_on(fuzz_server, clients)
         pass
     leader.wait_for(lambda s: not next(p for p in s["people"] if p["name"] == "Anna")["online"], timeout=10)
     assert leader.emit("start")["ok"]
+
+
+def test_a_flood_from_one_connection_is_refused_and_the_room_goes_on(live_server, clients):
+    server = live_server(KRUG_EVENTS_PER_10S="50")
+    room = server.create_room("Lea")
+    leader = clients(server, room["token"]).connect()
+    flooder = clients(server, server.join(room["code"], "Flo").json()["token"]).connect()
+    acks = [flooder.emit("nominate", {"client_id": f"f{i}", "title": "Flood"}) for i in range(80)]
+    codes = [a["error"]["code"] for a in acks if not a["ok"]]
+    assert codes.count("rate_limited") == 80 - 50
+    assert "details" in next(a for a in acks if not a["ok"] and a["error"]["code"] == "rate_limited")["error"]
+    assert leader.emit("start")["ok"]  # everyone else is unaffected
