@@ -10,6 +10,7 @@ from .engine import SystemClock
 from .extensions import babel, db, socketio
 from .format_store import FormatStore
 from .i18n import compile_catalogues, select_locale
+from . import wire_json
 from .rate_limit import AttemptLimiter
 from .services import Services
 from .store import RoomStore
@@ -43,6 +44,7 @@ def create_app(config=None, clock=None) -> Flask:
         message_queue=app.config["MESSAGE_QUEUE"],
         channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "krug"),
         max_http_buffer_size=MAX_PAYLOAD_BYTES,
+        json=wire_json,
         # A phone switching apps should not churn presence: the grace tuple adds 5 s to the timeout.
         ping_interval=(25, 5),
         ping_timeout=20,

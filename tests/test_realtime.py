@@ -174,3 +174,19 @@ def test_socket_refuses_a_foreign_origin(shared_server):
     foreign = requests.get(handshake, headers={"Origin": "https://evil.example"})
     assert foreign.status_code == 400 and "Not an accepted origin" in foreign.text
     assert requests.get(handshake, headers={"Origin": shared_server.url}).status_code == 200
+
+
+def test_snapshots_travel_as_utf8_not_escaped(shared_server):
+    """Russian text is sent as UTF-8: an escaped snapshot would be about twice as large."""
+    import websocket
+
+    room = shared_server.create_room("Лея Ивановна")
+    ws = websocket.create_connection(f"ws://127.0.0.1:{shared_server.port}/socket.io/?EIO=4&transport=websocket")
+    try:
+        ws.recv()  # engine.io open
+        ws.send('40{"token":"%s"}' % room["token"])
+        frames = [ws.recv() for _ in range(3)]
+    finally:
+        ws.close()
+    state_frame = next(f for f in frames if '"room_state"' in f)
+    assert "Лея Ивановна" in state_frame and "\\u041b" not in state_frame
