@@ -2,7 +2,7 @@
 
 One *scenario* = one fresh server process (own instance dir and SQLite file under a temp dir),
 R rooms, every client connected through ``bench/loadgen.js`` (Node, socket.io-client 4.8.4),
-then realistic load, then bursts; or the quiet room. Everything is bounded in time and count,
+then bursts, then realistic load; or the quiet room. Everything is bounded in time and count,
 and every process started here is stopped here.
 
 Room shape (Krug): a leader + 11 phones (the circle holds at most 12 people) + 1 screen = 13

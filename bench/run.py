@@ -1,13 +1,13 @@
 """Krug's benchmark, one command: ``.venv/bin/python bench/run.py`` (from the repository root).
 
-Default run (about 5 minutes on the 2-core machine):
+Default run (about 7 minutes on the 2-core machine, 4.5 of them at R=200):
   1. busy-room snapshot size and per-command cost (``bench/snapshot.py``, in-process);
-  2. for R in 10 and 200 rooms of 13 sockets: Krug (``python app.py``) then the floor
-     (``bench/floor_server.py``, broadcasting a real Krug snapshot captured mid-run), each on a
-     fresh process: connect, RSS per client, 30 s realistic load (~1 action per room per
-     second), 5 bursts (all rooms act at once);
+  2. for R in 10 and 200 rooms of 13 sockets: Krug (``python app.py``), then the floor
+     (``bench/floor_server.py``) twice: broadcasting a real Krug snapshot captured mid-run, and a
+     60-byte state. Each on a fresh process: connect, RSS per client, 5 bursts (all rooms act
+     at once), then 30 s of realistic load (~1 action per room per second, after 3 s warm-up);
   3. the quiet room (one room of 13, 3 rounds of 5 actions 100 ms apart) on Krug and the floor;
-  4. the targets, met or missed, and Krug/floor ratios.
+  4. the targets, met or missed, Krug/floor ratios, and capacity from CPU per action.
 ``--effects`` adds the variants (GC, compression policy, serialisation, TCP_NODELAY, max_size)
 at R=50, the two combined ones at R=200 too (about 15 more minutes). Results go to stdout and to ``bench/results/latest.{md,json}``.
 """
