@@ -8,7 +8,7 @@ What it prints (``python bench/snapshot.py``, or ``--json``):
 
 - the JSON size of the ``room_state`` snapshot per audience, as it goes over the wire today
   (python-socketio's ``json.dumps`` with ``ensure_ascii=True``: every Cyrillic letter becomes a
-  6-byte ``\\uXXXX`` escape), as UTF-8 (``ensure_ascii=False``), deflated (what
+  6-byte ``\\u041b``-style escape), as UTF-8 (``ensure_ascii=False``), deflated (what
   permessage-deflate sends), and without the parts a client already knows (the format's texts);
 - the cost of one command on that room: the engine alone, the store's one transaction
   (SQLite file, WAL: read the row, decode JSON, rebuild the Session, apply, dump, encode,
