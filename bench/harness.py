@@ -589,9 +589,14 @@ def run_quiet(kind: str, opts: Options, env: dict | None = None, variant: bool =
         result["connect"] = {"connected": init["connected"], "expected": PER_ROOM, "errors": init["errors"]}
         workers.call({"cmd": "start"}, timeout=30)
         time.sleep(1.0)
+        all0, own0 = machine_busy_seconds(), server.cpu_seconds() + workers.cpu_seconds()
+        t0 = time.monotonic()
         reply = workers.call({"cmd": "quiet", "events": opts.quiet_events, "gap_ms": opts.quiet_gap_ms,
                               "rounds": opts.quiet_rounds, "pause_ms": 1000, "drain_s": 5}, timeout=60)
         quiet = summarize(merge(reply))
+        wall = time.monotonic() - t0
+        quiet["others_cores"] = round((machine_busy_seconds() - all0
+                                       - (server.cpu_seconds() + workers.cpu_seconds() - own0)) / wall, 2)
         result["quiet"] = quiet
         log(f"- {label}: room-complete max {quiet['room_complete_ms']['max']} ms, p50 "
             f"{quiet['room_complete_ms']['p50']} ms; delivered {quiet['delivered']}/{quiet['expected']}")
