@@ -19,6 +19,7 @@ if ASYNC_MODE == "eventlet":
     # psycopg 3 would otherwise block the whole hub for the length of every PostgreSQL query.
     os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
+import gc  # noqa: E402
 import logging  # noqa: E402
 import socket  # noqa: E402
 
@@ -29,6 +30,7 @@ from facilitation.extensions import socketio  # noqa: E402
 from facilitation.network import public_url  # noqa: E402
 from facilitation.privacy import run_retention_job  # noqa: E402
 from facilitation.services import services  # noqa: E402
+from facilitation.ws_compression import install as install_ws_compression  # noqa: E402
 
 app = create_app(from_environment())
 log = logging.getLogger("krug")
@@ -48,11 +50,16 @@ def serve() -> None:
         with app.app_context():
             services().rooms.reset_presence()
     socketio.start_background_task(run_retention_job, app, socketio)
+    install_ws_compression(config["WS_COMPRESSION"])
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = eventlet.listen((host, port), family=family)
     # Sparse events in a quiet room otherwise wait ~40 ms for Nagle + delayed ACKs.
     # Accepted sockets inherit the option on Linux.
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    # Start-up leaves ~130 000 long-lived objects (modules, formats, catalogues); frozen, the
+    # collector stops re-scanning them in every full collection (bench: pauses about halved).
+    gc.collect()
+    gc.freeze()
     print(f"KRUG_READY http://{host}:{listener.getsockname()[1]}", flush=True)
     eventlet.wsgi.server(listener, app, log_output=False, max_size=config["MAX_CONNECTIONS"])
 

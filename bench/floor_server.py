@@ -1,8 +1,9 @@
 """The floor: a minimal Flask-SocketIO server on eventlet that does only the room broadcast.
 
 Same transport as Krug (``app.py``): eventlet, a listener with TCP_NODELAY, ``max_size`` 10 000,
-Flask-SocketIO with the same ``max_http_buffer_size`` and ping settings, websocket with
-permessage-deflate when the client offers it. No database, no engine, no views, no logging.
+Flask-SocketIO with the same ``max_http_buffer_size``, ping settings and UTF-8 JSON, the same
+websocket compression policy (``KRUG_WS_COMPRESSION``, default ``shared``), ``gc.freeze()``
+after start-up. No database, no engine, no views, no logging.
 
 Protocol (for bench/loadgen.js): connect with ``auth = {room}``; the event ``act`` bumps the
 room's version and broadcasts ``room_state`` = the payload template with ``v`` and ``server_now``
@@ -11,13 +12,14 @@ to everyone in the room, then acknowledges ``{ok: true, v}``.
 Environment: ``KRUG_HOST``/``KRUG_PORT`` as for Krug; ``BENCH_FLOOR_PAYLOAD`` a JSON file with the
 snapshot to broadcast (the harness passes a real Krug ``room_state`` captured mid-run, so both
 servers serialise and compress the same bytes); ``KRUG_MAX_CONNECTIONS``; and the bench switches
-of ``bench/tuning.py`` (``BENCH_GC``, ``BENCH_NODELAY``, ``BENCH_DEFLATE``).
+of ``bench/tuning.py`` (``BENCH_GC_*``, ``BENCH_NODELAY``).
 """
 import eventlet  # noqa: I001 — monkey-patching comes first, as in app.py
 import eventlet.wsgi
 
 eventlet.monkey_patch()
 
+import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
@@ -28,10 +30,13 @@ from flask import Flask, jsonify, request  # noqa: E402
 from flask_socketio import SocketIO, join_room  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import tuning  # noqa: E402
+from facilitation import wire_json  # noqa: E402 — leaf modules: no Krug app is created
+from facilitation.ws_compression import install as install_ws_compression  # noqa: E402
 
 app = Flask(__name__)
-socketio = SocketIO(app, async_mode="eventlet", max_http_buffer_size=64 * 1024,
+socketio = SocketIO(app, async_mode="eventlet", max_http_buffer_size=64 * 1024, json=wire_json,
                     ping_interval=(25, 5), ping_timeout=20, logger=False, engineio_logger=False)
 
 _payload_path = os.environ.get("BENCH_FLOOR_PAYLOAD")
@@ -75,8 +80,11 @@ def serve() -> None:
     port = int(os.environ.get("KRUG_PORT", "5000"))
     max_size = int(os.environ.get("KRUG_MAX_CONNECTIONS", "10000"))
     tuning.apply(app)
+    install_ws_compression(os.environ.get("KRUG_WS_COMPRESSION", "shared"))
     listener = eventlet.listen((host, port))
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    gc.collect()
+    gc.freeze()
     tuning.after_listen(listener)
     print(f"KRUG_READY http://{host}:{listener.getsockname()[1]}", flush=True)
     eventlet.wsgi.server(listener, app, log_output=False, max_size=max_size)

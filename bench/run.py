@@ -37,22 +37,16 @@ TARGETS = {
 }
 
 GC_STATS = {"BENCH_GC_STATS": "1"}
-GC_TUNED = {"BENCH_GC_FREEZE": "1", "BENCH_GC_THRESHOLDS": "50000,20,100"}
-# Cheap server changes, each one line or a few (see docs/performance.md, "What helps").
-LEAN = {"BENCH_PACKET": "lean", "BENCH_STATE_JSON": "utf8", "BENCH_CODEC": "vars"}
+# Each variant undoes or changes one thing app.py does today (docs/performance.md, "What helps").
 EFFECTS = [
-    ("control: app.py through bench/krug_variant.py, no switch", {}),
-    ("gc.freeze() after start-up", {"BENCH_GC_FREEZE": "1"}),
-    ("gc.freeze() + gc.set_threshold(50000, 20, 100)", GC_TUNED),
+    ("control: app.py as it runs (shared compression, gc.freeze())", {}),
+    ("gc.freeze() undone", {"BENCH_GC_UNFREEZE": "1"}),
+    ("gc.freeze() + gc.set_threshold(50000, 20, 100)", {"BENCH_GC_THRESHOLDS": "50000,20,100"}),
     ("GC disabled (diagnostic only)", {"BENCH_GC_DISABLE": "1"}),
-    ("permessage-deflate declined by the server", {"BENCH_DEFLATE": "off"}),
-    ("permessage-deflate, server_no_context_takeover", {"BENCH_DEFLATE": "no-context"}),
-    ("UTF-8 packets without binary scan", {"BENCH_PACKET": "lean"}),
-    ("codec vars() + UTF-8 state column", {"BENCH_STATE_JSON": "utf8", "BENCH_CODEC": "vars"}),
-    ("all: GC tuned + lean serialisation + deflate declined", {**GC_TUNED, **LEAN, "BENCH_DEFLATE": "off"}),
-    ("all, keeping compression: GC tuned + lean + no_context_takeover",
-     {**GC_TUNED, **LEAN, "BENCH_DEFLATE": "no-context"}),
+    ("KRUG_WS_COMPRESSION=on (eventlet's own: a compressor per socket)", {"KRUG_WS_COMPRESSION": "on"}),
+    ("KRUG_WS_COMPRESSION=off (permessage-deflate declined)", {"KRUG_WS_COMPRESSION": "off"}),
 ]
+BIG_EFFECTS = [EFFECTS[0], EFFECTS[5]]
 
 
 def log(msg: str) -> None:
@@ -401,14 +395,14 @@ def main(argv: list[str] | None = None) -> int:
                                             label=f"clients without permessage-deflate, server unchanged "
                                                   f"(R={args.effects_rooms})"))
         big = max(rooms)
-        for label, env in EFFECTS[-2:]:
+        for label, env in BIG_EFFECTS:
             report["effects"].append(h.run_load("krug", big, eff_opts, env={**GC_STATS, **env},
                                                 variant=True, label=f"{label} (R={big})"))
         report["effects_quiet"] = [
             h.run_quiet("krug", opts, env={"BENCH_NODELAY": "0"}, variant=True, label="krug, TCP_NODELAY off"),
             h.run_quiet("krug", opts, env={}, variant=True, label="krug, TCP_NODELAY on (as app.py)"),
-            h.run_quiet("krug", opts, env={**GC_TUNED, **LEAN, "BENCH_DEFLATE": "off"}, variant=True,
-                        label="krug, TCP_NODELAY on, all cheap changes"),
+            h.run_quiet("krug", opts, env={"KRUG_WS_COMPRESSION": "off"}, variant=True,
+                        label="krug, TCP_NODELAY on, compression off"),
             h.run_quiet("floor", opts, env={"BENCH_NODELAY": "0"}, payload=None,
                         label="floor (60-byte state), TCP_NODELAY off"),
             h.run_quiet("floor", opts, env={}, payload=None, label="floor (60-byte state), TCP_NODELAY on"),

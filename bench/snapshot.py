@@ -108,13 +108,20 @@ def busy_room(lang: str = "ru", cards: int = 60, people: int = 12) -> tuple[Sess
     return session, clock, ids
 
 
-def wire_json(obj: object) -> str:
-    """What python-socketio puts on the wire: stdlib json, compact separators, ASCII escapes."""
+def escaped_json(obj: object) -> str:
+    """python-socketio's default: stdlib json with ASCII escapes (Krug sent this until 2026-11-22)."""
     return json.dumps(obj, separators=(",", ":"))
 
 
+def wire_json(obj: object) -> str:
+    """What Krug puts on the wire (facilitation/wire_json.py): compact UTF-8."""
+    from facilitation import wire_json as krug_json
+
+    return krug_json.dumps(obj)
+
+
 def utf8_json(obj: object) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    return wire_json(obj).encode()
 
 
 def deflated(data: bytes) -> int:
@@ -159,21 +166,22 @@ def sizes(lang: str = "ru", cards: int = 60) -> dict:
         wire = wire_json(view).encode()
         out[audience] = {
             "wire_bytes": len(wire),
-            "utf8_bytes": len(utf8_json(view)),
+            "escaped_bytes": len(escaped_json(view).encode()),
             "deflated_bytes": deflated(wire),
             "lean_utf8_bytes": len(utf8_json(_lean(view))),
             "visible_cards": len(view["cards"]),
             "card_text_utf8_bytes": sum(len(card["text"].encode()) for card in view["cards"]),
             "card_text_avg_chars": round(sum(len(card["text"]) for card in view["cards"]) / max(len(view["cards"]), 1)),
         }
-    out["stored_state_bytes"] = len(json.dumps(dump(session)).encode())
-    out["stored_state_utf8_bytes"] = len(json.dumps(dump(session), ensure_ascii=False).encode())
+    out["stored_state_bytes"] = len(utf8_json(dump(session)))
     return out
 
 
 def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
-    """Per-command cost on the busy room, in milliseconds (medians)."""
-    from facilitation.engine import SystemClock
+    """Per-command cost on the busy room, in milliseconds (medians), with Krug's own store."""
+    from sqlalchemy import update
+
+    from facilitation.engine import SystemClock, dump_format, load_format
     from facilitation.extensions import Database
     from facilitation.models import Base, Room
     from facilitation.store import RoomStore
@@ -181,7 +189,8 @@ def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
     session, clock, ids = busy_room(lang)
     leader = ids[0]
     card_id = session.cards[-1].id
-    state_text = json.dumps(dump(session))
+    state_text = wire_json(dump(session))
+    format_doc = dump_format(session.format)
     toggle = [True]
 
     def hide_cmd():
@@ -189,9 +198,9 @@ def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
         return c.HideCard(card_id=card_id, hidden=toggle[0])
 
     def engine_only():
-        s = load(json.loads(state_text))
+        s = load(json.loads(state_text), load_format(format_doc))
         s.apply(hide_cmd(), Actor(person_id=leader), clock.now())
-        json.dumps(dump(s))
+        wire_json(dump(s))
 
     views = {}
 
@@ -204,10 +213,12 @@ def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
     out = {
         "engine_load_apply_dump_ms": _timed(engine_only, repeat),
         "json_loads_state_ms": _timed(lambda: json.loads(state_text), repeat),
-        "codec_load_ms": _timed(lambda: load(json.loads(state_text)), repeat),
-        "codec_dump_and_encode_ms": _timed(lambda: json.dumps(dump(session)), repeat),
+        "codec_load_ms": _timed(lambda: load(json.loads(state_text), session.format), repeat),
+        "codec_dump_ms": _timed(lambda: dump(session), repeat),
+        "codec_dump_and_encode_ms": _timed(lambda: wire_json(dump(session)), repeat),
         "room_view_both_audiences_ms": _timed(build_views, repeat),
         "encode_both_views_ms": _timed(lambda: [wire_json(v) for v in views.values()], repeat),
+        "encode_both_views_escaped_ms": _timed(lambda: [escaped_json(v) for v in views.values()], repeat),
         "deflate_one_public_copy_ms": _timed(
             lambda: (lambda z: z.compress(encoded[PUBLIC].encode()) + z.flush(zlib.Z_SYNC_FLUSH))(
                 zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)), repeat),
@@ -219,109 +230,28 @@ def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
         db.init_app(app)
         Base.metadata.create_all(db.engine)
         store = RoomStore(db, SystemClock())
-        library = FormatLibrary(FORMATS)
-        store.create_room(library.get("balint-classic"), "Leader", 1.0)
+        store.create_room(session.format, "Leader", 1.0)
         with db.session() as s, s.begin():
-            room = s.get(Room, 1)
-            room.state = dump(session)
-        out["store_execute_ms"] = _timed(lambda: store.execute(1, Actor(person_id=leader), hide_cmd()), repeat)
+            s.execute(update(Room.__table__).where(Room.id == 1).values(state=dump(session), version=2))
+        actor = Actor(person_id=leader)
+        # As it runs: the process keeps the room's session between commands.
+        out["store_execute_ms"] = _timed(lambda: store.execute(1, actor, hide_cmd()), repeat)
+
+        def after_another_process():
+            with db.session() as s, s.begin():  # another process wrote: the kept session is stale
+                s.execute(update(Room.__table__).where(Room.id == 1).values(version=Room.version + 1))
+            t = time.perf_counter()
+            store.execute(1, actor, hide_cmd())
+            return time.perf_counter() - t
+
+        out["store_execute_reload_ms"] = statistics.median(after_another_process() * 1000 for _ in range(repeat))
         out["store_load_only_ms"] = _timed(lambda: store.load(1), repeat)
-        # The same transaction with two cheap changes: UTF-8 compact JSON in the column, and
-        # flat dataclasses copied with vars() instead of dataclasses.asdict (a deep copy).
-        with _lean_codec(db):
-            out["store_execute_lean_json_ms"] = _timed(
-                lambda: store.execute(1, Actor(person_id=leader), hide_cmd()), repeat)
-            # What a leaner store would cost (a sketch of the recommended change, not Krug's code):
-            # Core statements instead of the ORM, the Session kept in memory per room and reused
-            # while the stored version is unchanged (one SELECT of the version instead of reading
-            # and decoding the whole document), the same version check on the UPDATE.
-            cache: dict = {}
-            out["store_execute_core_cached_ms"] = _timed(
-                lambda: _lean_execute(db, cache, 1, Actor(person_id=leader), hide_cmd(), keep_format=True), repeat)
-            # ... and the format (35 % of the document, never changed by a command) stored once per
-            # room instead of in every state.
-            out["store_execute_core_cached_no_format_ms"] = _timed(
-                lambda: _lean_execute(db, cache, 1, Actor(person_id=leader), hide_cmd(), keep_format=False), repeat)
         db.engine.dispose()
     state = dump(session)
-    without_format = {k: v for k, v in state.items() if k != "format"}
-    out["format_share_of_state_pct"] = round(100 * len(json.dumps(state["format"])) / len(json.dumps(state)), 1)
-    out["encode_state_ascii_ms"] = _timed(lambda: json.dumps(state), repeat)
-    out["encode_state_utf8_ms"] = _timed(lambda: json.dumps(state, ensure_ascii=False, separators=(",", ":")), repeat)
-    out["encode_state_utf8_without_format_ms"] = _timed(
-        lambda: json.dumps(without_format, ensure_ascii=False, separators=(",", ":")), repeat)
-    out["format_to_dict_ms"] = _timed(session.format.to_dict, repeat)
-    out["codec_dump_ms"] = _timed(lambda: dump(session), repeat)
-    with _lean_codec(None):
-        out["codec_dump_vars_ms"] = _timed(lambda: dump(session), repeat)
+    out["format_bytes_utf8"] = len(wire_json(format_doc).encode())
+    out["encode_state_ms"] = _timed(lambda: wire_json(state), repeat)
     out["per_receiver_deflate_13_ms"] = out["deflate_one_public_copy_ms"] * 13
     return out
-
-
-class _lean_codec:
-    """Temporarily: codec.asdict -> a shallow vars() copy (the engine's records are flat
-    dataclasses), and the database's JSON column written as compact UTF-8. Checked to give the
-    same document as the real codec before it is timed."""
-
-    def __init__(self, db) -> None:
-        self.db = db
-
-    def __enter__(self):
-        from facilitation.engine import codec
-
-        self.codec = codec
-        self.saved = getattr(codec, "asdict", None)
-        session, _, _ = busy_room("en", cards=4)
-        reference = json.dumps(dump(session), sort_keys=True)
-        if self.saved is not None:
-            codec.asdict = _flat_asdict
-            if json.dumps(dump(session), sort_keys=True) != reference:
-                codec.asdict = self.saved  # the engine changed shape: time the real thing
-        if self.db is not None:
-            self.serializer = self.db.engine.dialect._json_serializer
-            self.db.engine.dialect._json_serializer = lambda o: json.dumps(o, ensure_ascii=False, separators=(",", ":"))
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.saved is not None:
-            self.codec.asdict = self.saved
-        if self.db is not None:
-            self.db.engine.dialect._json_serializer = self.serializer
-
-
-def _lean_execute(db, cache: dict, room_id: int, actor, command, keep_format: bool) -> int:
-    """One command in one transaction, the lean way (see command_costs); returns the new version."""
-    from sqlalchemy import select, update
-
-    from facilitation.models import Room
-
-    rooms = Room.__table__
-    with db.engine.begin() as conn:
-        version = conn.execute(select(rooms.c.version).where(rooms.c.id == room_id)).scalar_one()
-        cached = cache.get(room_id)
-        if cached is not None and cached[0] == version:
-            session = cached[1]
-        else:
-            session = load(conn.execute(select(rooms.c.state).where(rooms.c.id == room_id)).scalar_one())
-        try:
-            session.apply(command, actor, time.time())
-        except Exception:
-            cache.pop(room_id, None)  # a refused command may have touched the cached session
-            raise
-        state = dump(session)
-        if not keep_format:
-            state["format"] = {"id": session.format.id}
-        stored = conn.execute(update(rooms).where(rooms.c.id == room_id, rooms.c.version == version)
-                              .values(state=state, version=version + 1)).rowcount
-        if stored != 1:
-            cache.pop(room_id, None)
-            raise RuntimeError("version conflict")
-        cache[room_id] = (version + 1, session)
-        return version + 1
-
-
-def _flat_asdict(obj) -> dict:
-    return {k: (list(v) if isinstance(v, list) else v) for k, v in vars(obj).items()}
 
 
 def report(repeat: int = 200) -> dict:
@@ -346,18 +276,18 @@ def main(argv: list[str] | None = None) -> int:
 def format_report(data: dict) -> str:
     lines = [f"Busy room: 12 people, 60 visible cards averaging {data['ru'][PUBLIC]['card_text_avg_chars']} characters "
              f"(Russian) / {data['en'][PUBLIC]['card_text_avg_chars']} (English); balint-classic, case 1 hypotheses phase", "",
-             "| text | audience | on the wire today (ASCII-escaped JSON) | UTF-8 JSON | deflated (permessage-deflate) "
-             "| UTF-8, lean (no format texts, no others' client ids) | of which card texts |",
+             "| text | audience | as sent (UTF-8 JSON) | ASCII-escaped JSON | deflated (permessage-deflate) "
+             "| leaner still (no others' client ids, times to 0.1 s) | of which card texts |",
              "|---|---|---|---|---|---|---|"]
     for lang in ("ru", "en"):
         for audience in (PUBLIC, LEAD):
             s = data[lang][audience]
-            lines.append(f"| {lang} | {audience} | {s['wire_bytes'] / 1024:.1f} KB | {s['utf8_bytes'] / 1024:.1f} KB | "
+            lines.append(f"| {lang} | {audience} | {s['wire_bytes'] / 1024:.1f} KB | {s['escaped_bytes'] / 1024:.1f} KB | "
                          f"{s['deflated_bytes'] / 1024:.1f} KB | {s['lean_utf8_bytes'] / 1024:.1f} KB "
                          f"| {s['card_text_utf8_bytes'] / 1024:.1f} KB |")
     lines.append("")
-    lines.append(f"Stored state per room (JSON column, ru): {data['ru']['stored_state_bytes'] / 1024:.1f} KB "
-                 f"({data['ru']['stored_state_utf8_bytes'] / 1024:.1f} KB as UTF-8)")
+    lines.append(f"Stored state per room (JSON column, ru, UTF-8, without the format): "
+                 f"{data['ru']['stored_state_bytes'] / 1024:.1f} KB")
     lines.append("")
     lines.append("Cost of one command on the busy room (median ms, in-process):")
     for key, value in data["costs_ru"].items():

@@ -4,23 +4,14 @@ Used by ``bench/krug_variant.py`` (Krug's ``app.py`` unchanged, imported the way
 ``bench/floor_server.py``, so the effect of a server change can be measured before anyone makes
 it. With no variable set, nothing changes.
 
-- ``BENCH_GC_FREEZE=1``: ``gc.freeze()`` just before serving (after start-up: app, migrations,
-  formats, listener), so start-up objects leave the collector's generations for good.
+- ``BENCH_GC_UNFREEZE=1``: undo the ``gc.freeze()`` that ``app.py`` does after start-up, i.e.
+  the collector as Python starts it.
 - ``BENCH_GC_THRESHOLDS=50000,20,100``: ``gc.set_threshold(...)``.
 - ``BENCH_GC_DISABLE=1``: no cyclic collection at all (a diagnostic, never a recommendation).
 - ``BENCH_NODELAY=0``: clear TCP_NODELAY on the listener (accepted sockets inherit it on Linux),
   i.e. the eventlet default.
-- ``BENCH_DEFLATE=off``: never agree to permessage-deflate (the client's offer is declined);
-  ``BENCH_DEFLATE=no-context``: agree, but with ``server_no_context_takeover`` — a compressor per
-  message instead of one kept per connection.
-- ``BENCH_PACKET=lean``: Socket.IO packets as Krug could configure them with
-  ``SocketIO(serializer=...)``: ``uses_binary_events = False`` (no recursive scan of every
-  snapshot for bytes, which Krug never sends) and UTF-8 JSON (``ensure_ascii=False``: a Cyrillic
-  letter is 2 bytes instead of a 6-byte ASCII escape).
-- ``BENCH_STATE_JSON=utf8``: the rooms' JSON column written with ``ensure_ascii=False`` and compact
-  separators (``create_engine(json_serializer=...)``).
-- ``BENCH_CODEC=vars``: the engine's codec copies its flat dataclasses with a shallow ``vars()``
-  copy instead of ``dataclasses.asdict`` (a recursive deep copy); same document, checked at start.
+- ``KRUG_WS_COMPRESSION=shared|off|on`` is Krug's own setting (facilitation/ws_compression.py);
+  the floor server honours it too, so both run the same transport.
 - ``BENCH_PROFILE=1``: run the server under cProfile from the start of serving;
   ``GET /_bench/profile?path=FILE`` writes the statistics (pstats format) and starts again.
 - ``BENCH_GC_STATS=1``: time every collection (``gc.callbacks``); ``GET /_bench/gc`` answers
@@ -40,85 +31,6 @@ def _flag(name: str) -> bool:
 
 def describe() -> dict:
     return {k: v for k, v in os.environ.items() if k.startswith("BENCH_") and k != "BENCH_FLOOR_PAYLOAD"}
-
-
-# ---------------------------------------------------------------- compression policy
-
-def _patch_deflate(policy: str) -> None:
-    from eventlet import websocket
-
-    original = websocket.WebSocketWSGI._negotiate_permessage_deflate
-
-    def declined(self, extensions):
-        return None
-
-    def no_context(self, extensions):
-        agreed = original(self, extensions)
-        if agreed is not None:
-            agreed["server_no_context_takeover"] = True
-        return agreed
-
-    if policy == "off":
-        websocket.WebSocketWSGI._negotiate_permessage_deflate = declined
-    elif policy == "no-context":
-        websocket.WebSocketWSGI._negotiate_permessage_deflate = no_context
-    elif policy not in ("", "on"):
-        raise SystemExit(f"BENCH_DEFLATE must be off, no-context or on, not {policy!r}")
-
-
-# ---------------------------------------------------------------- serialisation
-
-
-def _utf8_dumps(obj, **kwargs):
-    import json
-
-    kwargs.setdefault("ensure_ascii", False)
-    return json.dumps(obj, **kwargs)
-
-
-class _Utf8Json:
-    """A json module for python-socketio: UTF-8 out, engineio's safe loads in."""
-
-    dumps = staticmethod(_utf8_dumps)
-
-    @staticmethod
-    def loads(*args, **kwargs):
-        from engineio import json as engineio_json
-
-        return engineio_json.loads(*args, **kwargs)
-
-
-def _patch_packet(policy: str) -> None:
-    if policy == "lean":
-        from socketio import packet
-
-        packet.Packet.uses_binary_events = False
-        packet.Packet.json = _Utf8Json
-    elif policy:
-        raise SystemExit(f"BENCH_PACKET must be lean, not {policy!r}")
-
-
-def _patch_state_json(app, policy: str) -> None:
-    if policy == "utf8":
-        db = app.extensions.get("krug_db")
-        if db is None or db.engine is None:
-            return
-        db.engine.dialect._json_serializer = lambda obj: _utf8_dumps(obj, separators=(",", ":"))
-    elif policy:
-        raise SystemExit(f"BENCH_STATE_JSON must be utf8, not {policy!r}")
-
-
-def _flat_asdict(obj) -> dict:
-    return {k: (list(v) if isinstance(v, list) else v) for k, v in vars(obj).items()}
-
-
-def _patch_codec(policy: str) -> None:
-    if policy == "vars":
-        from facilitation.engine import codec
-
-        codec.asdict = _flat_asdict
-    elif policy:
-        raise SystemExit(f"BENCH_CODEC must be vars, not {policy!r}")
 
 
 # ---------------------------------------------------------------- garbage collector statistics
@@ -180,11 +92,7 @@ def _add_profile_route(app) -> None:
 # ---------------------------------------------------------------- entry points
 
 def apply(app) -> None:
-    """Before the listener exists: compression policy, GC statistics route."""
-    _patch_deflate(os.environ.get("BENCH_DEFLATE", ""))
-    _patch_packet(os.environ.get("BENCH_PACKET", ""))
-    _patch_state_json(app, os.environ.get("BENCH_STATE_JSON", ""))
-    _patch_codec(os.environ.get("BENCH_CODEC", ""))
+    """Before the listener exists: GC statistics and profile routes."""
     if _flag("BENCH_GC_STATS"):
         gc.callbacks.append(_gc_callback)
         _add_gc_route(app)
@@ -193,15 +101,14 @@ def apply(app) -> None:
 
 
 def after_listen(listener) -> None:
-    """Right before serving: TCP_NODELAY policy, then the collector settings."""
+    """Right before serving (after app.py's gc.freeze()): TCP_NODELAY policy, then the collector."""
     if os.environ.get("BENCH_NODELAY", "1") == "0":
         listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
     thresholds = os.environ.get("BENCH_GC_THRESHOLDS")
     if thresholds:
         gc.set_threshold(*(int(x) for x in thresholds.split(",")))
-    if _flag("BENCH_GC_FREEZE"):
-        gc.collect()
-        gc.freeze()
+    if _flag("BENCH_GC_UNFREEZE"):
+        gc.unfreeze()
     if _flag("BENCH_GC_DISABLE"):
         gc.disable()
     if _flag("BENCH_PROFILE"):

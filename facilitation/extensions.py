@@ -1,6 +1,8 @@
 """Extensions, created unbound and bound to an app in ``create_app``."""
 from __future__ import annotations
 
+import json
+
 from flask_babel import Babel
 from flask_socketio import SocketIO
 from sqlalchemy import Engine, create_engine, event
@@ -25,7 +27,9 @@ class Database:
 
     def init_app(self, app) -> None:
         url = app.config["DATABASE_URL"]
-        options: dict = {"future": True}
+        # Room states as compact UTF-8: a Russian room's document is ~45% smaller than with
+        # \u-escapes, and every command writes it.
+        options: dict = {"future": True, "json_serializer": _compact_json}
         if url.startswith("sqlite"):
             options["connect_args"] = {"check_same_thread": False}
             if url in ("sqlite://", "sqlite:///:memory:"):
@@ -41,6 +45,10 @@ class Database:
     def session(self) -> DbSession:
         assert self._factory is not None, "Database.init_app was not called"
         return self._factory()
+
+
+def _compact_json(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

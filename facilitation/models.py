@@ -1,7 +1,8 @@
 """Persistence of engine state (SQLAlchemy 2, typed).
 
-A room's whole session is one JSON document with a version number: every accepted command is
-one transaction that checks the version it read, so several processes can share a room.
+A room's session is one JSON document with a version number: every accepted command is one
+transaction that checks the version it read, so several processes can share a room. The room's
+format sits beside it, written once: it never changes during a session.
 Tokens are stored only as SHA-256 hashes.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Room(Base):
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[dict] = mapped_column(JSON)
+    format_doc: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class Credential(Base):

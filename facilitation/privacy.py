@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, text, update
 
-from .engine import dump, load
+from .engine import dump, load, load_format
 from .extensions import Database
 from .models import Credential, Room
 
@@ -34,7 +34,7 @@ def purge_expired(db: Database, retention_hours: float, now: datetime | None = N
             room = s.get(Room, room_id)
             if room is None or room.erased_at is not None:
                 continue
-            session = load(room.state)
+            session = load(room.state, load_format(room.format_doc) if room.format_doc else None)
             session.erase_content()
             if session.status != "ended":
                 session.status = "ended"

@@ -41,14 +41,22 @@ def broadcast(outcome: Outcome) -> None:
     """Send the new state to every audience of the room, and personal views where they changed."""
     if not outcome.events:
         return
+    for target, event, payload in _messages(outcome):
+        socketio.emit(event, payload, to=target)
+
+
+def _messages(outcome: Outcome) -> list[tuple[str, str, dict]]:
+    """Every payload of one change, built before the first is sent: sending yields to other
+    green threads, and the store's kept session may take the next command meanwhile."""
     session = outcome.session
-    for audience in (PUBLIC, LEAD):
-        view = _stamped_view(session, audience, outcome.version, outcome.code)
-        socketio.emit("room_state", view, to=_room(outcome.room_id, audience))
+    messages = [(_room(outcome.room_id, audience), "room_state",
+                 _stamped_view(session, audience, outcome.version, outcome.code))
+                for audience in (PUBLIC, LEAD)]
     changed = {pid for event in outcome.events for pid in event.private_for}
     for person_id in changed:
-        me = personal_view(session, Actor(person_id=person_id))
-        socketio.emit("me", me, to=_person_room(outcome.room_id, person_id))
+        messages.append((_person_room(outcome.room_id, person_id), "me",
+                         personal_view(session, Actor(person_id=person_id))))
+    return messages
 
 
 def _enter_rooms(sid: str, conn: Connection, session) -> None:
@@ -86,12 +94,16 @@ def on_connect(auth):
     conn = Connection(identity.room_id, identity.code, identity.actor, audience_of(outcome.session, identity.actor))
     svc.connections[request.sid] = conn
     log.info("connect room=%s screen=%s", conn.room_id, identity.actor.screen)
-    broadcast(outcome)  # before joining: this connection gets its own snapshot just below
+    messages = _messages(outcome) if outcome.events else []
+    me = personal_view(outcome.session, conn.actor)
+    own = _stamped_view(outcome.session, conn.audience, outcome.version, conn.code)
+    for target, event, payload in messages:  # before joining: this connection gets its own just below
+        socketio.emit(event, payload, to=target)
     join_room(_room(conn.room_id, conn.audience))
     if identity.actor.person_id:
         join_room(_person_room(conn.room_id, identity.actor.person_id))
-    socketio.emit("me", personal_view(outcome.session, conn.actor), to=request.sid)
-    socketio.emit("room_state", _stamped_view(outcome.session, conn.audience, outcome.version, conn.code), to=request.sid)
+    socketio.emit("me", me, to=request.sid)
+    socketio.emit("room_state", own, to=request.sid)
 
 
 @socketio.on("disconnect")
@@ -156,10 +168,6 @@ def _command(event: str, payload) -> dict:
         log.info("refused event=%s code=%s", event, err.code)
         return err.as_ack()
     duplicate = any(e.name == "duplicate" for e in outcome.events)
-    if not duplicate:
-        broadcast(outcome)
-    log.info("event=%s room=%s v=%s ms=%.1f", event, outcome.room_id, outcome.version,
-             (time.perf_counter() - started) * 1000)
     ack: dict = {"ok": True, "v": outcome.version}
     if duplicate:
         ack["duplicate"] = True
@@ -169,6 +177,10 @@ def _command(event: str, payload) -> dict:
                 ack[key] = event_obj.data[key]
     if event in ("cast_vote", "retract_vote"):
         ack["votes"] = outcome.session.vote.ballots_of(conn.actor.person_id)
+    if not duplicate:
+        broadcast(outcome)
+    log.info("event=%s room=%s v=%s ms=%.1f", event, outcome.room_id, outcome.version,
+             (time.perf_counter() - started) * 1000)
     return ack
 
 

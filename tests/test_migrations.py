@@ -1,6 +1,8 @@
 """The Alembic migrations build exactly the schema the models describe."""
 from __future__ import annotations
 
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -16,3 +18,59 @@ def test_sqlite_schema_matches_models(tmp_path):
     engine = create_engine(url)
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_a_room_stored_before_0002_keeps_going_after_it(tmp_path):
+    """0002 moves a room's format out of its state; a running room carries on where it was."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from config import TestConfig
+    from facilitation import create_app
+    from facilitation.cli import alembic_config
+    from facilitation.engine import Actor, FakeClock, Session, commands as c
+    from facilitation.services import services
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    command.upgrade(alembic_config(url), "0001")
+    app = create_app(TestConfig(DATABASE_URL=url))
+    with app.app_context():
+        fmt = services().formats.get("balint-classic")
+    clock = FakeClock()
+    session, leader = Session.create(fmt, "Lea", clock.now())
+    session.apply(c.Join(name_text="Anna", observer=False), Actor.system(), clock.now())
+    old_state = {**_schema_1(session)}
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO rooms (code, format_id, created_at, version, state) "
+                 "VALUES ('ABCD23', 'balint-classic', '2026-11-22 10:00:00', 3, :state)"),
+            {"state": json.dumps(old_state)})
+
+    upgrade_database(url)
+
+    with engine.connect() as connection:
+        state, doc = connection.execute(text("SELECT state, format_doc FROM rooms")).one()
+    state, doc = json.loads(state), json.loads(doc)
+    assert state["schema"] == 2 and "format" not in state and doc == old_state["format"]
+    app = create_app(TestConfig(DATABASE_URL=url))
+    with app.app_context():
+        rooms = services().rooms
+        room_id = rooms.room_id_for("ABCD23")
+        outcome = rooms.execute(room_id, Actor(person_id=leader), c.Start())
+        assert outcome.version == 4 and outcome.session.phase.key == "check_in"
+        assert rooms.load(room_id)[0].format == fmt
+
+    command.downgrade(alembic_config(url), "0001")
+    with engine.connect() as connection:
+        state = json.loads(connection.execute(text("SELECT state FROM rooms")).scalar_one())
+    assert state["schema"] == 1 and state["format"] == old_state["format"]
+
+
+def _schema_1(session) -> dict:
+    """A state as revision 0001's code stored it: the format inside."""
+    from facilitation.engine import dump, dump_format
+
+    state = dump(session)
+    state.pop("format_id")
+    return {**state, "schema": 1, "format": dump_format(session.format)}

@@ -4,7 +4,7 @@ A meeting is a sequence of commands applied to a ``Session``; each returns event
 ``DomainError`` with a stable code. Clocks are injected, so a whole three-hour meeting replays
 in a unit test in milliseconds.
 """
-from .codec import dump, load
+from .codec import dump, dump_format, load, load_format
 from .commands import CLIENT_COMMANDS, Command, decode
 from .errors import DomainError
 from .formats import Format, FormatError, FormatLibrary, PhaseSpec, customize
@@ -17,6 +17,6 @@ from .views import LEAD, PUBLIC, WAITING, audience_of, personal_view, room_view
 __all__ = [
     "Actor", "CLIENT_COMMANDS", "Clock", "Command", "DomainError", "Event", "FakeClock", "Format",
     "FormatError", "FormatLibrary", "LEAD", "PUBLIC", "WAITING", "PhaseSpec", "Plan", "Role", "Session",
-    "SystemClock", "Timer", "audience_of", "customize", "decode", "dump", "load", "personal_view",
+    "SystemClock", "Timer", "audience_of", "customize", "decode", "dump", "dump_format", "load", "load_format", "personal_view",
     "room_view", "session_plan",
 ]

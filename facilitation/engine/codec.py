@@ -1,8 +1,12 @@
-"""Session <-> plain JSON-ready dicts, for the store. The room is self-contained: it carries
-its (possibly customized) format, so editing format files never changes a running room."""
+"""Session <-> plain JSON-ready dicts, for the store.
+
+A room keeps its (possibly customized) format beside its state, written once at creation:
+the format never changes during a session, so it is not re-encoded with every command, and
+editing format files never changes a running room.
+"""
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 
 from .formats import Format
 from .rules import Role
@@ -10,13 +14,46 @@ from .session import Card, Case, Nomination, Person, PhaseRun, Session
 from .timer import Timer
 from .vote import Vote
 
-SCHEMA = 1
+# 2: the format lives beside the state (1 carried it inside; load still reads that).
+SCHEMA = 2
+
+
+def _names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+_PERSON, _NOMINATION, _CASE, _CARD, _RUN = (
+    _names(Person), _names(Nomination), _names(Case), _names(Card), _names(PhaseRun))
+
+
+def _record(obj, names: tuple[str, ...]) -> dict:
+    """A flat record as a dict. Lists are copied, so a dump is a snapshot that later commands
+    cannot change (``dataclasses.asdict`` deep-copies too, but costs ~8x as much on a busy room)."""
+    out = {}
+    for name in names:
+        value = getattr(obj, name)
+        out[name] = list(value) if isinstance(value, list) else value
+    return out
+
+
+def dump_format(fmt: Format) -> dict:
+    return fmt.to_dict()
+
+
+def load_format(data: dict) -> Format:
+    return Format.from_dict(data)
 
 
 def dump(session: Session) -> dict:
+    """The session's changing state, without its format (see ``dump_format``)."""
+    people = []
+    for p in session.people.values():
+        record = _record(p, _PERSON)
+        record["role"] = p.role.value
+        people.append(record)
     return {
         "schema": SCHEMA,
-        "format": session.format.to_dict(),
+        "format_id": session.format.id,
         "created_at": session.created_at,
         "time_scale": session.time_scale,
         "status": session.status,
@@ -24,12 +61,12 @@ def dump(session: Session) -> dict:
         "timer": session.timer.to_dict() if session.timer else None,
         "started_at": session.started_at,
         "ended_at": session.ended_at,
-        "people": [{**asdict(p), "role": p.role.value} for p in session.people.values()],
-        "nominations": [asdict(n) for n in session.nominations.values()],
+        "people": people,
+        "nominations": [_record(n, _NOMINATION) for n in session.nominations.values()],
         "vote": session.vote.to_dict() if session.vote else None,
-        "cases": [asdict(case) for case in session.cases],
-        "cards": [asdict(card) for card in session.cards],
-        "history": [asdict(run) for run in session.history],
+        "cases": [_record(case, _CASE) for case in session.cases],
+        "cards": [_record(card, _CARD) for card in session.cards],
+        "history": [_record(run, _RUN) for run in session.history],
         "anonymous": sorted(session.anonymous),
         "vote_budget": session.vote_budget,
         "allow_observers": session.allow_observers,
@@ -38,15 +75,24 @@ def dump(session: Session) -> dict:
     }
 
 
-def load(data: dict) -> Session:
-    if data.get("schema") != SCHEMA:
-        raise ValueError(f"unsupported session schema {data.get('schema')!r}")
+def load(data: dict, fmt: Format | None = None) -> Session:
+    """Rebuild a session from ``dump``'s document and the room's format.
+
+    A schema-1 document carries its own format, and ``fmt`` may then be omitted.
+    """
+    schema = data.get("schema")
+    if schema == 1:
+        fmt = fmt or Format.from_dict(data["format"])
+    elif schema != SCHEMA:
+        raise ValueError(f"unsupported session schema {schema!r}")
+    if fmt is None:
+        raise ValueError("the room's format is needed to load its session")
     people = {}
     for raw in data["people"]:
-        person = Person(**{**raw, "role": Role(raw["role"])})
+        person = Person(**{**raw, "role": Role(raw["role"]), "connections": list(raw["connections"])})
         people[person.id] = person
     return Session(
-        format=Format.from_dict(data["format"]),
+        format=fmt,
         created_at=data["created_at"],
         time_scale=data["time_scale"],
         status=data["status"],

@@ -85,9 +85,11 @@ class Vote:
 
     def to_dict(self) -> dict:
         return {
-            "case": self.case, "candidates": self.candidates, "budget": self.budget,
-            "opened_at": self.opened_at, "ballots": self.ballots, "closed_at": self.closed_at,
-            "tallies": self.tallies, "tie": self.tie, "winner": self.winner, "revealed": self.revealed,
+            "case": self.case, "candidates": list(self.candidates), "budget": self.budget,
+            "opened_at": self.opened_at, "ballots": {k: list(v) for k, v in self.ballots.items()},
+            "closed_at": self.closed_at, "tallies": dict(self.tallies) if self.tallies is not None else None,
+            "tie": list(self.tie) if self.tie is not None else None, "winner": self.winner,
+            "revealed": self.revealed,
         }
 
     @classmethod

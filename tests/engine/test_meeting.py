@@ -114,7 +114,7 @@ def test_classic_meeting_end_to_end(make_room):
     # overtime, the vote saved 6: the meeting is projected 2.5 minutes ahead of plan.
     assert plan.behind_seconds == pytest.approx(-2.5 * 60)
 
-    restored = codec.load(codec.dump(s))
+    restored = codec.load(codec.dump(s), s.format)
     assert codec.dump(restored) == codec.dump(s)
 
     room.lead(c.EndSession())

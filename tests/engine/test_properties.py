@@ -113,7 +113,7 @@ def test_random_sequences_keep_every_rule(library, steps, started):
             elif not vote.revealed and audience == PUBLIC:
                 assert "tallies" not in view, "tallies leaked before reveal"
         assert len(s.circle) <= 12
-    assert codec.dump(codec.load(codec.dump(s))) == codec.dump(s)
+    assert codec.dump(codec.load(codec.dump(s), s.format)) == codec.dump(s)
 
 
 vote_command = st.one_of(
