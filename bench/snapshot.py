@@ -18,6 +18,7 @@ Only the pure engine and the store are used; nothing here changes the server.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 import sys
@@ -32,7 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from facilitation.engine import (  # noqa: E402
-    LEAD, PUBLIC, Actor, FakeClock, FormatLibrary, Session, commands as c, dump, load, room_view,
+    LEAD, PUBLIC, Actor, FakeClock, FormatLibrary, Session, commands as c, dump, format_view, load, room_view,
 )
 
 FORMATS = ROOT / "facilitation" / "formats"
@@ -104,7 +105,9 @@ def busy_room(lang: str = "ru", cards: int = 60, people: int = 12) -> tuple[Sess
         do(leader, c.JumpToPhase(index=keys.index(phase_key)))
         for n in range(count):
             who = posters[n % len(posters)]
-            do(who, c.PostCard(client_id=f"{kind}-{n}", kind=kind, text=sentences[(n * 3) % len(sentences)]))
+            # Client ids as phones make them (static/krug.js clientId: 12 hex characters).
+            cid = hashlib.sha256(f"{kind}-{n}".encode()).hexdigest()[:12]
+            do(who, c.PostCard(client_id=cid, kind=kind, text=sentences[(n * 3) % len(sentences)]))
     return session, clock, ids
 
 
@@ -140,20 +143,11 @@ def _timed(fn, repeat: int) -> float:
     return statistics.median(samples)
 
 
-def _lean(view: dict) -> dict:
-    """The view without what the client could hold once per session (the format's titles, rules
-    and prompts: /api/formats has them), without other people's card client ids (only the
-    author needs one, and gets it in the ack), with card times to 0.1 s."""
+def _without_client_ids(view: dict) -> dict:
+    """What dropping every card's ``cid`` would save (phones need their own; see views.py)."""
     lean = json.loads(json.dumps(view))
-    if lean.get("phase"):
-        for key in ("title", "rule", "prompt", "reflection"):
-            lean["phase"].pop(key, None)
-    for phase in (lean.get("plan") or {}).get("phases", []):
-        phase.pop("title", None)
     for card in lean.get("cards", []):
         card.pop("cid", None)
-        if isinstance(card.get("at"), float):
-            card["at"] = round(card["at"], 1)
     return lean
 
 
@@ -168,7 +162,8 @@ def sizes(lang: str = "ru", cards: int = 60) -> dict:
             "wire_bytes": len(wire),
             "escaped_bytes": len(escaped_json(view).encode()),
             "deflated_bytes": deflated(wire),
-            "lean_utf8_bytes": len(utf8_json(_lean(view))),
+            "without_cids_bytes": len(utf8_json(_without_client_ids(view))),
+            "format_bytes": len(utf8_json(format_view(session, audience))),
             "visible_cards": len(view["cards"]),
             "card_text_utf8_bytes": sum(len(card["text"].encode()) for card in view["cards"]),
             "card_text_avg_chars": round(sum(len(card["text"]) for card in view["cards"]) / max(len(view["cards"]), 1)),
@@ -276,15 +271,15 @@ def main(argv: list[str] | None = None) -> int:
 def format_report(data: dict) -> str:
     lines = [f"Busy room: 12 people, 60 visible cards averaging {data['ru'][PUBLIC]['card_text_avg_chars']} characters "
              f"(Russian) / {data['en'][PUBLIC]['card_text_avg_chars']} (English); balint-classic, case 1 hypotheses phase", "",
-             "| text | audience | as sent (UTF-8 JSON) | ASCII-escaped JSON | deflated (permessage-deflate) "
-             "| leaner still (no others' client ids, times to 0.1 s) | of which card texts |",
-             "|---|---|---|---|---|---|---|"]
+             "| text | audience | room_state as sent (UTF-8 JSON) | ASCII-escaped | deflated (permessage-deflate) "
+             "| without card client ids | of which card texts | room_format, once per connection |",
+             "|---|---|---|---|---|---|---|---|"]
     for lang in ("ru", "en"):
         for audience in (PUBLIC, LEAD):
             s = data[lang][audience]
             lines.append(f"| {lang} | {audience} | {s['wire_bytes'] / 1024:.1f} KB | {s['escaped_bytes'] / 1024:.1f} KB | "
-                         f"{s['deflated_bytes'] / 1024:.1f} KB | {s['lean_utf8_bytes'] / 1024:.1f} KB "
-                         f"| {s['card_text_utf8_bytes'] / 1024:.1f} KB |")
+                         f"{s['deflated_bytes'] / 1024:.1f} KB | {s['without_cids_bytes'] / 1024:.1f} KB "
+                         f"| {s['card_text_utf8_bytes'] / 1024:.1f} KB | {s['format_bytes'] / 1024:.1f} KB |")
     lines.append("")
     lines.append(f"Stored state per room (JSON column, ru, UTF-8, without the format): "
                  f"{data['ru']['stored_state_bytes'] / 1024:.1f} KB")

@@ -14,7 +14,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from .engine import CLIENT_COMMANDS, LEAD, PUBLIC, Actor, DomainError, audience_of, commands, decode
-from .engine import personal_view, room_view
+from .engine import format_view, personal_view, room_view
 from .extensions import socketio
 from .services import Connection, services
 from .store import Outcome
@@ -45,13 +45,19 @@ def broadcast(outcome: Outcome) -> None:
         socketio.emit(event, payload, to=target)
 
 
-def _messages(outcome: Outcome) -> list[tuple[str, str, dict]]:
+def _messages(outcome: Outcome) -> list[tuple[str | list[str], str, dict]]:
     """Every payload of one change, built before the first is sent: sending yields to other
     green threads, and the store's kept session may take the next command meanwhile."""
     session = outcome.session
-    messages = [(_room(outcome.room_id, audience), "room_state",
-                 _stamped_view(session, audience, outcome.version, outcome.code))
-                for audience in (PUBLIC, LEAD)]
+    public = _stamped_view(session, PUBLIC, outcome.version, outcome.code)
+    lead = _stamped_view(session, LEAD, outcome.version, outcome.code)
+    if lead == public:
+        # Most changes look the same to both audiences (no hidden card, nobody at the door, no
+        # closed vote): one emit then encodes and compresses the snapshot once for everyone.
+        messages = [([_room(outcome.room_id, PUBLIC), _room(outcome.room_id, LEAD)], "room_state", public)]
+    else:
+        messages = [(_room(outcome.room_id, PUBLIC), "room_state", public),
+                    (_room(outcome.room_id, LEAD), "room_state", lead)]
     changed = {pid for event in outcome.events for pid in event.private_for}
     for person_id in changed:
         messages.append((_person_room(outcome.room_id, person_id), "me",
@@ -76,7 +82,8 @@ def _refuse(err: DomainError) -> None:
 def on_connect(auth):
     """Connect with ``auth = {token, previous?}`` (``previous``: this device's last connection id,
     so one that died with a crashed process stops counting as online). Refused with {code: not_authenticated} when the token is
-    unknown. On success the server emits ``me`` then ``room_state`` to this connection."""
+    unknown. On success the server emits ``me``, ``room_format`` (not to people at the door) and
+    ``room_state`` to this connection."""
     svc = services()
     token = auth.get("token") if isinstance(auth, dict) else None
     identity = svc.rooms.identify(token)
@@ -97,12 +104,15 @@ def on_connect(auth):
     messages = _messages(outcome) if outcome.events else []
     me = personal_view(outcome.session, conn.actor)
     own = _stamped_view(outcome.session, conn.audience, outcome.version, conn.code)
+    fmt = format_view(outcome.session, conn.audience)
     for target, event, payload in messages:  # before joining: this connection gets its own just below
         socketio.emit(event, payload, to=target)
     join_room(_room(conn.room_id, conn.audience))
     if identity.actor.person_id:
         join_room(_person_room(conn.room_id, identity.actor.person_id))
     socketio.emit("me", me, to=request.sid)
+    if fmt is not None:
+        socketio.emit("room_format", fmt, to=request.sid)
     socketio.emit("room_state", own, to=request.sid)
 
 
@@ -145,14 +155,14 @@ def on_time_sync(_payload=None):
 @socketio.on("sync")
 def on_sync(_payload=None):
     """Ask for a fresh snapshot (after visibilitychange, or when ``me`` says the role changed).
-    Ack: {ok, me, state}."""
+    Ack: {ok, me, format, state}; ``format`` is null at the door."""
     try:
         conn = _connection()
         session, version, _code = services().rooms.load(conn.room_id)
     except DomainError as err:
         return err.as_ack()
     _enter_rooms(request.sid, conn, session)
-    return {"ok": True, "me": personal_view(session, conn.actor),
+    return {"ok": True, "me": personal_view(session, conn.actor), "format": format_view(session, conn.audience),
             "state": _stamped_view(session, conn.audience, version, conn.code)}
 
 

@@ -150,9 +150,13 @@
     store.set(keys.ended(code), String(Date.now()));
   }
 
-  /** A random client id; works without a secure context (plain HTTP on a LAN). */
+  /**
+   * A random client id; works without a secure context (plain HTTP on a LAN). The server
+   * matches retries per author, so 48 bits are plenty (a person posts tens of cards); every
+   * card carries its id to every phone, so it is kept short.
+   */
   function clientId() {
-    var bytes = new Uint8Array(16);
+    var bytes = new Uint8Array(6);
     if (window.crypto && typeof window.crypto.getRandomValues === 'function') {
       window.crypto.getRandomValues(bytes);
     } else {
@@ -628,6 +632,23 @@
   }
 
   /**
+   * room_state names phases by position; their texts come once per connection in room_format.
+   * Put them back, so the faces read state.phase.title, state.plan.phases[i].title, state.format.
+   * Idempotent: the same state may pass twice (when the format arrives after it).
+   */
+  function withFormat(state, format) {
+    var phases = format.phases || [];
+    state.format = format;
+    if (state.phase && phases[state.phase.index]) {
+      state.phase = Object.assign({}, phases[state.phase.index], state.phase);
+    }
+    if (state.plan && state.plan.phases) {
+      state.plan.phases = state.plan.phases.map(function (p, i) { return Object.assign({}, phases[i], p); });
+    }
+    return state;
+  }
+
+  /**
    * Connect to the room with a token. opts: {token, onState(state), onMe(me), onAuthFail(),
    * onEnded(state), onConnect()}. Returns a room object with send(), outbox, state and me.
    */
@@ -678,6 +699,10 @@
       if (!socket.active) setTimeout(function () { if (!room.ended) socket.connect(); }, 2000);
     });
     socket.on('me', function (me) { setMe(me); });
+    socket.on('room_format', function (format) {
+      room.format = format;
+      if (room.state) setState(room.state);
+    });
     socket.on('room_state', function (state) { setState(state); });
 
     function setState(state) {
@@ -686,6 +711,9 @@
       if (typeof state.server_now === 'number') clock.rough = state.server_now - Date.now() / 1000;
       if (typeof state.grace === 'number') GRACE_SECONDS = state.grace;
       room.state = state;
+      // Until the format has arrived (it follows on connect) there are no titles to show.
+      if (!state.waiting && !room.format) return;
+      if (!state.waiting) withFormat(state, room.format);
       if (state.status === 'ended' && !room.ended) {
         room.ended = true;
         forgetRoom(CODE);
@@ -713,6 +741,7 @@
             room.me = ack.me;
             if (opts.onMe && (!before || JSON.stringify(before) !== JSON.stringify(ack.me))) opts.onMe(ack.me);
           }
+          if (ack.format) room.format = ack.format;
           if (ack.state) setState(ack.state);
         }
         return ack;

@@ -113,11 +113,13 @@ class Client:
         self.states: "queue.Queue[dict]" = queue.Queue()
         self.state: dict | None = None
         self.me: dict | None = None
+        self.format: dict | None = None  # room_format: the phases' texts, once per connection
         self.received = threading.Condition()
         self.sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.2,
                                    reconnection_delay_max=1, randomization_factor=0)
         self.sio.on("room_state", self._on_state)
         self.sio.on("me", self._on_me)
+        self.sio.on("room_format", self._on_format)
         self.sio.on("connect", self._on_connect)
 
     def _on_connect(self) -> None:
@@ -132,6 +134,9 @@ class Client:
             if self.state is None or data["v"] >= self.state["v"]:
                 self.state = data
             self.received.notify_all()
+
+    def _on_format(self, data: dict) -> None:
+        self.format = data
 
     def _on_me(self, data: dict) -> None:
         with self.received:
@@ -186,6 +191,19 @@ def ok(ack: dict) -> dict:
     """An acknowledgement that must be a success; returns it."""
     assert ack["ok"] is True, ack
     return ack
+
+
+def with_format(state: dict, fmt: dict | None) -> dict:
+    """A room_state with its phases' texts put back from room_format, as static/krug.js does."""
+    if not fmt:
+        return state
+    state = {**state, "format": fmt}
+    phases = fmt["phases"]
+    if state.get("phase"):
+        state["phase"] = {**phases[state["phase"]["index"]], **state["phase"]}
+    if state.get("plan"):
+        state["plan"] = {**state["plan"], "phases": [{**phases[i], **p} for i, p in enumerate(state["plan"]["phases"])]}
+    return state
 
 
 def names(state: dict) -> list[str]:

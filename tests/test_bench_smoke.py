@@ -67,6 +67,8 @@ def test_busy_room_snapshot_builds():
     figures = snapshot.sizes("ru", cards=60)
     assert figures["public"]["visible_cards"] == 60
     assert figures["public"]["escaped_bytes"] > figures["public"]["wire_bytes"] > figures["public"]["deflated_bytes"]
+    # A size, not a time: the target for a busy Russian room, in bytes as sent.
+    assert figures["public"]["wire_bytes"] < 16 * 1024 and figures["lead"]["wire_bytes"] < 16 * 1024
 
 
 @pytest.mark.soak

@@ -76,7 +76,8 @@ def run_meeting(server: LiveServer, clients, format_id: str, restart_at: str | N
     ok(leader.emit("end_session"))
     ended = screen.wait_for(lambda s: s["status"] == "ended")
     assert ended["cards"] == [] and ended["nominations"] == [] and all(p["name"] == "" for p in ended["people"])
-    assert final["plan"]["phases"][-1]["kind"] == "closing"
+    assert len(final["plan"]["phases"]) == len(leader.format["phases"]) and leader.format["phases"][-1]["kind"] == "closing"
+    assert "prompt" in leader.format["phases"][0] and "prompt" not in screen.format["phases"][0]  # cue cards: leaders only
     log = server.log()
     assert "event=post_card" in log and "event=nominate" in log and "event=set_request" in log
     assert MARKER not in log and "Anna" not in log and "angry father" not in log

@@ -22,7 +22,7 @@ def test_every_http_route_is_documented():
 
 
 def test_every_socket_event_is_documented():
-    for event in [*CLIENT_COMMANDS, "time_sync", "sync", "connect", "room_state", "me"]:
+    for event in [*CLIENT_COMMANDS, "time_sync", "sync", "connect", "room_state", "room_format", "me"]:
         assert f"`{event}`" in DOC, event
 
 

@@ -12,11 +12,11 @@ from .plan import Plan, session_plan
 from .rules import Role
 from .session import Actor, Event, Session
 from .timer import Clock, FakeClock, SystemClock, Timer
-from .views import LEAD, PUBLIC, WAITING, audience_of, personal_view, room_view
+from .views import LEAD, PUBLIC, WAITING, audience_of, format_view, personal_view, room_view
 
 __all__ = [
     "Actor", "CLIENT_COMMANDS", "Clock", "Command", "DomainError", "Event", "FakeClock", "Format",
     "FormatError", "FormatLibrary", "LEAD", "PUBLIC", "WAITING", "PhaseSpec", "Plan", "Role", "Session",
-    "SystemClock", "Timer", "audience_of", "customize", "decode", "dump", "dump_format", "load", "load_format", "personal_view",
+    "SystemClock", "Timer", "audience_of", "customize", "decode", "dump", "dump_format", "format_view", "load", "load_format", "personal_view",
     "room_view", "session_plan",
 ]

@@ -2,7 +2,10 @@
 
 Two audiences share one serialization each per change: ``public`` (screen, observers,
 participants, the presenter) and ``lead`` (leader and co-leaders). Personal bits (own votes,
-own role) travel separately in ``personal_view``. Filtering rules:
+own role) travel separately in ``personal_view``. The format's texts (titles, rules, prompts)
+never change during a session, so they travel once per connection in ``format_view``, not in
+every snapshot: a busy Russian room's snapshot is then under 16 KB (bench/snapshot.py).
+Filtering rules:
 - vote tallies: nobody before the vote is closed; leaders after close; everyone after reveal;
 - anonymous cards carry no author, for every audience;
 - hidden cards reach leaders only (marked hidden).
@@ -27,25 +30,39 @@ def audience_of(session: Session, actor: Actor) -> str:
     return LEAD if role in (Role.LEADER, Role.COLEADER) else PUBLIC
 
 
-def _phase_view(session: Session, audience: str) -> dict | None:
+def _phase_view(session: Session) -> dict | None:
+    """The current phase by position; its texts are in ``format_view``."""
     phase = session.phase
     if phase is None:
         return None
-    view = {
-        "index": session.phase_index, "key": phase.key, "kind": phase.kind, "case": phase.case,
-        "title": phase.title, "rule": phase.rule, "posts": phase.posts,
-        "silent": phase.silent_presenter,
-    }
-    if phase.reflection:
-        view["reflection"] = list(phase.reflection)
-    if audience == LEAD:
-        view["prompt"] = phase.prompt
-    return view
+    return {"index": session.phase_index, "key": phase.key, "kind": phase.kind, "case": phase.case,
+            "posts": phase.posts, "silent": phase.silent_presenter}
+
+
+def format_view(session: Session, audience: str) -> dict | None:
+    """The room's (possibly customized) format: sent on connect and with ``sync``.
+
+    Prompts are the leader's cue cards: leaders only. People at the door get nothing here.
+    """
+    if audience == WAITING:
+        return None
+    fmt = session.format
+    phases = []
+    for phase in fmt.phases:
+        view = {"key": phase.key, "kind": phase.kind, "case": phase.case, "title": phase.title,
+                "rule": phase.rule, "posts": phase.posts, "silent": phase.silent_presenter}
+        if phase.reflection:
+            view["reflection"] = list(phase.reflection)
+        if audience == LEAD:
+            view["prompt"] = phase.prompt
+        phases.append(view)
+    return {"id": fmt.id, "name": fmt.name, "cases": fmt.cases, "card_kinds": _card_kinds(session),
+            "phases": phases}
 
 
 def _card_view(card: Card, session: Session, audience: str) -> dict:
-    view = {"id": card.id, "cid": card.client_id, "kind": card.kind, "text": card.text,
-            "phase": card.phase_key, "at": card.posted_at}
+    # ``cid`` lets an author's phone match its outbox and its own anonymous cards.
+    view = {"id": card.id, "cid": card.client_id, "kind": card.kind, "text": card.text}
     if card.kind not in session.anonymous:
         view["by"] = card.author_id
     if card.hidden:
@@ -98,12 +115,18 @@ def _plan_view(session: Session, now: float) -> dict:
         "started_at": session.started_at,
         "planned_end": plan.planned_end,
         "rest": plan.rest_seconds,
+        # By position, as in format_view; "spent" only for phases already run.
         "phases": [
-            {"key": p.key, "kind": p.kind, "case": p.case, "title": p.title,
-             "seconds": session.phase_seconds(i), "spent": done.get(i)}
-            for i, p in enumerate(session.format.phases)
+            {"seconds": _seconds(session.phase_seconds(i)), **({"spent": _seconds(done[i])} if i in done else {})}
+            for i in range(len(session.format.phases))
         ],
     }
+
+
+def _seconds(value: float) -> float | int:
+    """Durations to a tenth of a second, whole ones without ".0" (they go to every phone)."""
+    value = round(value, 1)
+    return int(value) if value == int(value) else value
 
 
 def _card_kinds(session: Session) -> list[str]:
@@ -121,14 +144,13 @@ def room_view(session: Session, audience: str, now: float) -> dict:
                 "format": {"id": session.format.id, "name": session.format.name, "cases": session.format.cases}}
     return {
         "status": session.status,
-        "format": {"id": session.format.id, "name": session.format.name, "cases": session.format.cases,
-                   "card_kinds": _card_kinds(session)},
-        "phase": _phase_view(session, audience),
+        "phase": _phase_view(session),
         "timer": session.timer.to_dict() if session.timer else None,
         "plan": _plan_view(session, now),
         "people": [
             {"id": p.id, "name": p.name, "role": p.role.value, "online": p.online,
-             "off_since": p.disconnected_at, **({"waiting": True} if p.waiting else {})}
+             **({"off_since": p.disconnected_at} if p.disconnected_at is not None else {}),
+             **({"waiting": True} if p.waiting else {})}
             for p in session.people.values()
             if not p.left and (not p.waiting or audience == LEAD)
         ],

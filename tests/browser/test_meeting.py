@@ -17,6 +17,7 @@ import time
 import pytest
 
 from .conftest import Tr, expect, parse_clock, socket_client, start_server
+from ..live import with_format
 
 pytestmark = pytest.mark.browser
 
@@ -135,7 +136,7 @@ class Meeting:
     # ---- helpers
 
     def state(self, predicate=lambda s: True, timeout: float = 5.0) -> dict:
-        return self.truth.wait_for(predicate, timeout=timeout)
+        return with_format(self.truth.wait_for(predicate, timeout=timeout), self.truth.format)
 
     def phase_state(self, index: int) -> dict:
         return self.state(lambda s: s["status"] == "running" and s["phase"]["index"] == index)
@@ -179,7 +180,8 @@ class Meeting:
             else:
                 expect(phone.by_id("p-rule")).to_have_text(rule)
         self.check_countdown(self.phones["vera"], "#p-clock", state)
-        lead = self.lead_truth.wait_for(lambda s: s["status"] == "running" and s["phase"]["index"] == index)
+        lead = with_format(self.lead_truth.wait_for(lambda s: s["status"] == "running" and s["phase"]["index"] == index),
+                           self.lead_truth.format)
         for face in (self.console, self.coleader):
             expect(face.by_id("c-now-title")).to_have_text(title)
             expect(face.by_id("c-prompt")).to_have_text(tr.pick(lead["phase"]["prompt"]))
@@ -191,6 +193,8 @@ class Meeting:
         for face in (self.screen, *self.phones.values()):
             for state in face.events("room_state"):
                 assert not state.get("phase") or "prompt" not in state["phase"], face.name
+            for fmt in face.events("room_format"):
+                assert not any("prompt" in phase for phase in fmt["phases"]), face.name
 
     def check_countdown(self, face, where: str, state: dict) -> None:
         clock = face.locator(f"{where} .cd-time")

@@ -239,3 +239,19 @@ def test_vote_changes_reach_everyones_own_view(room):
     assert set(room.lead(c.OpenVote())[0].private_for) == everyone
     room.do(v, c.CastVote(nomination_id=n1))
     assert set(room.lead(c.CloseVote())[0].private_for) == everyone
+
+
+def test_format_texts_travel_once_and_prompts_reach_leaders_only(room):
+    from facilitation.engine import WAITING, format_view
+
+    room.lead(c.Start())
+    lead, public = format_view(room.session, LEAD), format_view(room.session, PUBLIC)
+    assert format_view(room.session, WAITING) is None  # at the door: nothing of the room
+    assert [p["key"] for p in lead["phases"]] == [p.key for p in room.session.format.phases]
+    assert all("prompt" in p for p in lead["phases"]) and not any("prompt" in p for p in public["phases"])
+    assert public["phases"][0]["title"] == room.session.format.phases[0].title
+    state = room_view(room.session, PUBLIC, room.clock.now())
+    assert state["phase"] == {"index": 0, "key": "check_in", "kind": "check_in", "case": None,
+                              "posts": {"checkin": "all"}, "silent": False}
+    assert len(state["plan"]["phases"]) == len(public["phases"])
+    assert "format" not in state and "title" not in state["plan"]["phases"][0]
