@@ -45,6 +45,7 @@ def create_app(config=None, clock=None) -> Flask:
         channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "krug"),
         max_http_buffer_size=MAX_PAYLOAD_BYTES,
         json=wire_json,
+        serializer=wire_json.KrugPacket,
         # A phone switching apps should not churn presence: the grace tuple adds 5 s to the timeout.
         ping_interval=(25, 5),
         ping_timeout=20,

@@ -28,6 +28,8 @@ from .models import Credential, Room
 from .privacy import compact
 
 MAX_RETRIES = 8
+_rooms = Room.__table__
+_credentials = Credential.__table__
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,10 @@ class RoomStore:
             raise DomainError("not_found", "No room with this code.")
         token = new_token()
 
-        def issue(s, outcome_events):
+        def issue(conn, outcome_events):
             person_id = outcome_events[0].data["person"]
-            s.add(Credential(token_hash=token_hash(token), room_id=room_id, person_id=person_id, kind="person"))
+            conn.execute(_credentials.insert().values(token_hash=token_hash(token), room_id=room_id,
+                                                      person_id=person_id, kind="person"))
 
         outcome = self.execute(room_id, Actor.system(), commands.Join(name_text=name, observer=observer), also=issue)
         return outcome, token, outcome.events[0].data["person"]
@@ -166,7 +169,7 @@ class RoomStore:
             return load(row.state, self._format(room_id, row.format_doc)), row.version, row.code
 
     def execute(self, room_id: int, actor: Actor, command: Command, also=None) -> Outcome:
-        """Apply ``command`` and store the result; ``also(s, events)`` joins the transaction."""
+        """Apply ``command`` and store the result; ``also(connection, events)`` joins the transaction."""
         with self._locks[room_id]:
             for _ in range(MAX_RETRIES):
                 try:
@@ -180,14 +183,17 @@ class RoomStore:
 
     def _execute_once(self, room_id: int, actor: Actor, command: Command, also) -> Outcome:
         kept = self._kept.pop(room_id, None)
-        with self.db.session() as s, s.begin():
+        # Core on a connection: the ORM Session's bookkeeping was a third of a command's cost.
+        with self.db.engine.begin() as conn:
             # Writers of one room queue on its row (PostgreSQL); SQLite serializes writes anyway.
-            row = s.execute(select(Room.version, Room.code).where(Room.id == room_id).with_for_update()).first()
+            row = conn.execute(select(_rooms.c.version, _rooms.c.code)
+                               .where(_rooms.c.id == room_id).with_for_update()).first()
             if row is None:
                 raise DomainError("not_found")
             version, code = row
             if kept is None or kept.version != version:
-                state, doc = s.execute(select(Room.state, Room.format_doc).where(Room.id == room_id)).one()
+                state, doc = conn.execute(select(_rooms.c.state, _rooms.c.format_doc)
+                                          .where(_rooms.c.id == room_id)).one()
                 kept = _Kept(version, code, load(state, self._format(room_id, doc)))
             session = kept.session
             try:
@@ -203,17 +209,16 @@ class RoomStore:
             ended = any(e.name == "ended" for e in events)
             if ended:
                 values["ended_at"] = values["erased_at"] = datetime.now(timezone.utc)
-            # A Core statement: the ORM's bulk update would also synchronise its identity map.
-            stored = s.execute(
-                update(Room.__table__).where(Room.id == room_id, Room.version == version).values(**values)
+            stored = conn.execute(
+                _rooms.update().where(_rooms.c.id == room_id, _rooms.c.version == version).values(**values)
             ).rowcount
             if stored != 1:
                 raise _VersionConflict()
             if also is not None:
-                also(s, events)
+                also(conn, events)
             if ended:
                 # Tokens go with the content: nobody can read the room any more.
-                s.execute(Credential.__table__.delete().where(Credential.room_id == room_id))
+                conn.execute(_credentials.delete().where(_credentials.c.room_id == room_id))
         kept.version = version + 1
         if not ended:
             self._kept[room_id] = kept
