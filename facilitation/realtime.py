@@ -30,8 +30,8 @@ def _person_room(room_id: int, person_id: str) -> str:
     return f"r{room_id}:p:{person_id}"
 
 
-def _stamped_view(session, audience: str, version: int, code: str) -> dict:
-    now = services().clock.now()
+def _stamped_view(session, audience: str, version: int, code: str, now: float | None = None) -> dict:
+    now = services().clock.now() if now is None else now
     view = room_view(session, audience, now)
     view.update(v=version, code=code, server_now=now, grace=current_app.config["PRESENCE_GRACE_SECONDS"])
     return view
@@ -49,8 +49,9 @@ def _messages(outcome: Outcome) -> list[tuple[str | list[str], str, dict]]:
     """Every payload of one change, built before the first is sent: sending yields to other
     green threads, and the store's kept session may take the next command meanwhile."""
     session = outcome.session
-    public = _stamped_view(session, PUBLIC, outcome.version, outcome.code)
-    lead = _stamped_view(session, LEAD, outcome.version, outcome.code)
+    now = services().clock.now()  # one instant for both, or they would never be equal
+    public = _stamped_view(session, PUBLIC, outcome.version, outcome.code, now)
+    lead = _stamped_view(session, LEAD, outcome.version, outcome.code, now)
     if lead == public:
         # Most changes look the same to both audiences (no hidden card, nobody at the door, no
         # closed vote): one emit then encodes and compresses the snapshot once for everyone.

@@ -4,7 +4,6 @@ identity, and the 13th person is told the circle is full."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 import requests
@@ -94,11 +93,10 @@ def test_lobby_create_join_reload_and_full_room(server, faces):
     boris.by_id("join-name").fill("Boris")
     boris.by_id("join-consent").check()
     boris.by_id("join-btn").click()
-    clicked = time.monotonic()
-    expect(screen.by_id("s-lobby-ring").locator(".seat-name")).to_have_text(["Lea", "Анна", "Boris"], timeout=2000)
-    expect(screen.by_id("s-count")).to_have_text(en("In the circle: {n}", n=3), timeout=2000)
-    expect(console.by_id("c-person-list")).to_contain_text("Boris", timeout=2000)
-    assert time.monotonic() - clicked < 2.5
+    # How fast a join reaches the screen is measured by bench/, not asserted here.
+    expect(screen.by_id("s-lobby-ring").locator(".seat-name")).to_have_text(["Lea", "Анна", "Boris"])
+    expect(screen.by_id("s-count")).to_have_text(en("In the circle: {n}", n=3))
+    expect(console.by_id("c-person-list")).to_contain_text("Boris")
     expect(boris.by_id("p-lobby-title")).to_have_text(en("You are in, {name}.", name="Boris"))
     expect(console.by_id("c-start")).to_be_enabled()
     expect(anna.locator("#p-people .chip")).to_have_count(3)
