@@ -216,6 +216,67 @@ class Server:
                 self.proc.wait(10)
 
 
+class ServerGroup:
+    """Several Krug processes of one deployment, as docs/deploy.md sets them up: one PostgreSQL
+    database, one Redis message queue. Rooms stay on the process their clients connect to; the
+    queue carries every broadcast to every process. Reads like one Server to the harness
+    (CPU and RSS are the sums)."""
+
+    PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+    REDIS = "redis://127.0.0.1:6379/0"
+
+    def __init__(self, count: int, workdir: Path, env: dict | None = None, variant: bool = False) -> None:
+        self.database = f"krug_bench_{os.getpid()}_{int(time.time())}"
+        shared = {"KRUG_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.database}",
+                  "KRUG_MESSAGE_QUEUE": self.REDIS, "KRUG_MESSAGE_QUEUE_CHANNEL": self.database,
+                  **(env or {})}
+        self.servers = [Server("krug", workdir / f"process-{i}", env=shared, variant=variant) for i in range(count)]
+        self.extra_env = shared
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.PG_ADMIN, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def start(self) -> "ServerGroup":
+        self._admin(f'CREATE DATABASE "{self.database}"')
+        for server in self.servers:  # one after the other: the first one migrates the schema
+            server.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return self.servers[0].url
+
+    @property
+    def urls(self) -> list[str]:
+        return [server.url for server in self.servers]
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(server.log_tail(lines) for server in self.servers)
+
+    def alive(self) -> bool:
+        return all(server.alive() for server in self.servers)
+
+    def rss_kb(self) -> int:
+        return sum(server.rss_kb() for server in self.servers)
+
+    def cpu_seconds(self) -> float:
+        return sum(server.cpu_seconds() for server in self.servers)
+
+    def gc_stats(self, reset: bool = False) -> dict | None:
+        return None
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+        try:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        except Exception:  # noqa: BLE001 — a leftover bench database is harmless
+            pass
+
+
 def wait_server_idle(server: "Server", max_s: float = 60.0, threshold: float = 0.05) -> float:
     """After an overloaded phase: wait (bounded) until the server's CPU use drops below
     ``threshold`` cores, so the next phase does not inherit a backlog. Returns seconds waited."""
@@ -440,8 +501,9 @@ def _split(rooms: list[dict], n: int) -> list[list[dict]]:
 
 def run_load(kind: str, rooms: int, opts: Options, env: dict | None = None, variant: bool = False,
              payload: Path | None = None, label: str | None = None, do_load: bool = True,
-             do_bursts: bool = True) -> dict:
-    """One server, ``rooms`` rooms of 13: connect, memory, realistic load, bursts."""
+             do_bursts: bool = True, processes: int = 1) -> dict:
+    """One server (or ``processes`` Krug processes sharing PostgreSQL and Redis), ``rooms``
+    rooms of 13: connect, memory, realistic load, bursts."""
     log = opts.log
     label = label or f"{kind} R={rooms}"
     result: dict = {"label": label, "kind": kind, "rooms": rooms, "clients": rooms * PER_ROOM,
@@ -451,14 +513,20 @@ def run_load(kind: str, rooms: int, opts: Options, env: dict | None = None, vari
     try:
         result["machine_before"] = wait_for_quiet_machine(opts.max_busy_cores, opts.max_wait_s, log)
         log(f"- {label}: starting server ({result['machine_before']})")
-        server = Server(kind, tmp, env=env, variant=variant, payload=payload).start()
+        if processes > 1:
+            server = ServerGroup(processes, tmp, env=env, variant=variant).start()
+        else:
+            server = Server(kind, tmp, env=env, variant=variant, payload=payload).start()
+        urls = getattr(server, "urls", [server.url])
+        result["processes"] = len(urls)
         specs = create_krug_rooms(server.url, rooms, log=log) if kind == "krug" else floor_rooms(rooms)
         time.sleep(1.0)
         rss_before = server.rss_kb()
-        n_workers = _workers_for(rooms)
+        n_workers = max(_workers_for(rooms), len(urls))
         workers = Workers(n_workers, tmp)
         parts = _split(specs, n_workers)
-        init = [{"cmd": "init", "mode": kind, "worker": i, "url": server.url, "rooms": part,
+        # A worker's rooms live on one process (as nginx would pin them by room code).
+        init = [{"cmd": "init", "mode": kind, "worker": i, "url": urls[i % len(urls)], "rooms": part,
                  "deflate": opts.deflate, "connect_timeout_ms": opts.connect_timeout_ms,
                  "concurrency": opts.connect_concurrency,
                  "card_kind": CARD_KIND, "phase_every": PHASE_EVERY, "phase_count": len(PHASES),

@@ -335,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=1.0, help="actions per room per second")
     parser.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate")
     parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="Krug processes per load run, sharing PostgreSQL (127.0.0.1:5432) and Redis "
+                             "(127.0.0.1:6379) as in docs/deploy.md; default 1 (SQLite)")
     parser.add_argument("--quiet-only", action="store_true", help="only the quiet rooms (and the snapshot figures)")
     parser.add_argument("--effects", action="store_true", help="also run the variants (about 12 more minutes)")
     parser.add_argument("--effects-only", action="store_true", help="only the variants (and the snapshot figures)")
@@ -367,7 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     payload = None
     if not args.effects_only:
         for r in ([] if args.quiet_only else rooms):
-            krug = h.run_load("krug", r, opts)
+            krug = h.run_load("krug", r, opts, processes=args.processes,
+                              label=f"krug R={r}" + (f", {args.processes} processes" if args.processes > 1 else ""))
             report["load"].append(krug)
             payload = payload_from(krug, tmp, f"krug-{r}") or payload or fallback_payload(tmp)
             if not args.no_floor:
