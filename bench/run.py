@@ -342,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--effects", action="store_true", help="also run the variants (about 12 more minutes)")
     parser.add_argument("--effects-only", action="store_true", help="only the variants (and the snapshot figures)")
     parser.add_argument("--effects-rooms", type=int, default=50,
-                        help="rooms for the variants (default 50: loaded, not overloaded); the last two also run at max(--rooms)")
+                        help="rooms for the variants (default 50: loaded, not overloaded); "
+                             "the control and compression off also run at max(--rooms)")
     parser.add_argument("--effects-duration", type=float, default=20.0)
     parser.add_argument("--max-wait", type=float, default=60.0, help="seconds to wait for a quiet machine per run")
     parser.add_argument("--out", default=str(BENCH / "results"), help="folder for latest.md / latest.json")
