@@ -28,6 +28,7 @@ from facilitation import create_app  # noqa: E402
 from facilitation.cli import upgrade_database  # noqa: E402
 from facilitation.extensions import socketio  # noqa: E402
 from facilitation.network import public_url  # noqa: E402
+from facilitation.presence import run_presence_job  # noqa: E402
 from facilitation.privacy import run_retention_job  # noqa: E402
 from facilitation.services import services  # noqa: E402
 from facilitation.ws_compression import install as install_ws_compression  # noqa: E402
@@ -49,6 +50,8 @@ def serve() -> None:
     if not config["MESSAGE_QUEUE"]:
         with app.app_context():
             services().rooms.reset_presence()
+    else:
+        socketio.start_background_task(run_presence_job, app, socketio)
     socketio.start_background_task(run_retention_job, app, socketio)
     install_ws_compression(config["WS_COMPRESSION"])
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

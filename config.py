@@ -77,6 +77,9 @@ class Config:
         self.WS_COMPRESSION = _env("KRUG_WS_COMPRESSION", "shared")
         # A phone that drops its socket is shown as "reconnecting" this long before "away".
         self.PRESENCE_GRACE_SECONDS = _env_float("KRUG_PRESENCE_GRACE_SECONDS", 90.0)
+        # Several processes: heartbeat period, and silence after which a process counts as gone.
+        self.PROCESS_HEARTBEAT_SECONDS = _env_float("KRUG_PROCESS_HEARTBEAT_SECONDS", 10.0)
+        self.PROCESS_GONE_AFTER_SECONDS = _env_float("KRUG_PROCESS_GONE_AFTER_SECONDS", 45.0)
         self.LOG_LEVEL = _env("KRUG_LOG_LEVEL", "INFO")
         # Joins (and connections with unknown tokens) per client address per minute.
         self.JOIN_ATTEMPTS_PER_MINUTE = _env_int("KRUG_JOIN_ATTEMPTS_PER_MINUTE", 20)

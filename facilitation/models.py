@@ -55,3 +55,12 @@ class SavedFormat(Base):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     document: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ServerProcess(Base):
+    """A live Krug process of a multi-process deployment, by its heartbeat (see presence.py)."""
+
+    __tablename__ = "server_processes"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -96,7 +96,7 @@ def on_connect(auth):
     previous = auth.get("previous") if isinstance(auth.get("previous"), str) else None
     try:
         outcome = svc.rooms.execute(identity.room_id, identity.actor,
-                                    commands.Connected(connection=request.sid, replaces=previous))
+                                    commands.Connected(connection=svc.connection_id(request.sid), replaces=previous))
     except DomainError as err:
         _refuse(err)
     conn = Connection(identity.room_id, identity.code, identity.actor, audience_of(outcome.session, identity.actor))
@@ -125,7 +125,7 @@ def on_disconnect(reason=None):
     if conn is None:
         return
     try:
-        outcome = svc.rooms.execute(conn.room_id, conn.actor, commands.Disconnected(connection=request.sid))
+        outcome = svc.rooms.execute(conn.room_id, conn.actor, commands.Disconnected(connection=svc.connection_id(request.sid)))
     except DomainError:
         return
     log.info("disconnect room=%s", conn.room_id)

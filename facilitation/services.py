@@ -1,6 +1,7 @@
 """The app's long-lived parts, reachable from handlers as ``services()``."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -30,6 +31,11 @@ class Services:
     join_attempts: object
     event_budget: object
     connections: dict[str, Connection] = field(default_factory=dict)
+    # Prefixes this process's connection ids, so the others can forget them if it dies.
+    process_id: str = field(default_factory=lambda: secrets.token_hex(6))
+
+    def connection_id(self, sid: str) -> str:
+        return f"{self.process_id}:{sid}"
 
 
 def services() -> Services:

@@ -34,8 +34,9 @@ class Leave(Command):
 
 @_command("connected")
 class Connected(Command):
-    """A connection opened; ``replaces`` names this device's previous connection, which may have
-    died with its server process without a disconnect ever being seen."""
+    """A connection opened; ``replaces`` names this device's previous connection (its socket id,
+    with or without the ``"<process>:"`` prefix), which may have died with its server process
+    without a disconnect ever being seen."""
 
     connection: str
     replaces: str | None = None
@@ -44,6 +45,15 @@ class Connected(Command):
 @_command("disconnected")
 class Disconnected(Command):
     connection: str
+
+
+@_command("process_gone")
+class ProcessGone(Command):
+    """A server process stopped without its connections ever disconnecting (killed, machine
+    lost). Connection ids are ``"<process>:<socket id>"``; those of ``process`` are forgotten.
+    Issued by the other processes of the deployment, never by a client."""
+
+    process: str
 
 
 @_command("start")

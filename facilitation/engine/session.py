@@ -20,6 +20,11 @@ from .timer import Timer
 from .vote import Vote
 
 
+def _same_socket(connection: str, replaces: str | None) -> bool:
+    """``replaces`` is a device's previous socket id as its browser knew it (no process prefix)."""
+    return replaces is not None and (connection == replaces or connection.endswith(f":{replaces}"))
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who sends a command, as established by the server from a token, never by the client."""
@@ -194,9 +199,10 @@ class Session:
     # ----------------------------------------------------------------- dispatch
 
     def apply(self, command: c.Command, actor: Actor, now: float) -> list[Event]:
-        if self.status == "ended" and not isinstance(command, (c.Connected, c.Disconnected)):
+        presence = (c.Connected, c.Disconnected, c.ProcessGone)
+        if self.status == "ended" and not isinstance(command, presence):
             raise DomainError("session_ended")
-        if actor.screen and not isinstance(command, (c.Connected, c.Disconnected)):
+        if actor.screen and not isinstance(command, presence):
             raise DomainError("not_in_circle", "The screen shows; it never acts.")
         handler = getattr(self, f"_do_{command.name}")
         return handler(command, actor, now)
@@ -256,7 +262,8 @@ class Session:
         if actor.screen:
             return []
         person = self._visitor(actor.person_id)
-        person.connections = [c for c in person.connections if c not in (cmd.connection, cmd.replaces)]
+        person.connections = [c for c in person.connections
+                              if c != cmd.connection and not _same_socket(c, cmd.replaces)]
         person.connections.append(cmd.connection)
         person.disconnected_at = None
         return [Event("presence", {"person": person.id, "online": True})]
@@ -271,6 +278,21 @@ class Session:
         if not person.connections:
             person.disconnected_at = now
         return [Event("presence", {"person": person.id, "online": person.online})]
+
+    def _do_process_gone(self, cmd: c.ProcessGone, actor: Actor, now: float) -> list[Event]:
+        if actor.person_id is not None or actor.screen:
+            raise DomainError("not_in_circle", "Only the server reports a lost process.")
+        prefix = f"{cmd.process}:"
+        events = []
+        for person in self.people.values():
+            kept = [conn for conn in person.connections if not conn.startswith(prefix)]
+            if len(kept) == len(person.connections):
+                continue
+            person.connections = kept
+            if not kept:
+                person.disconnected_at = now
+            events.append(Event("presence", {"person": person.id, "online": person.online}))
+        return events
 
     def reset_presence(self, now: float) -> bool:
         """Forget every connection (a restarted single process has none); True if any changed."""

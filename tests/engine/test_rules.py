@@ -255,3 +255,21 @@ def test_format_texts_travel_once_and_prompts_reach_leaders_only(room):
                               "posts": {"checkin": "all"}, "silent": False}
     assert len(state["plan"]["phases"]) == len(public["phases"])
     assert "format" not in state and "title" not in state["plan"]["phases"][0]
+
+
+def test_a_lost_process_takes_only_its_own_connections(room):
+    from facilitation.engine import Actor
+
+    anna, boris = room.people[0], room.people[1]
+    room.do(anna, c.Connected(connection="p1:s1"))
+    room.do(anna, c.Connected(connection="p2:s2"))  # the same person on a second device
+    room.do(boris, c.Connected(connection="p1:s3"))
+    events = room.session.apply(c.ProcessGone(process="p1"), Actor.system(), room.clock.now())
+    people = room.session.people
+    assert people[anna].online and not people[boris].online and people[boris].disconnected_at is not None
+    assert {e.data["person"] for e in events} == {anna, boris}
+    assert room.session.apply(c.ProcessGone(process="p1"), Actor.system(), room.clock.now()) == []
+    assert refused(room, anna, c.ProcessGone(process="p2")) == "not_in_circle"
+    room.do(boris, c.Connected(connection="p2:s4", replaces="s3"))  # the browser knows only its socket id
+    room.do(anna, c.Connected(connection="p2:s5", replaces="s2"))
+    assert people[anna].connections == ["p2:s5"]

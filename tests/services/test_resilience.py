@@ -74,3 +74,19 @@ def test_phone_offline_keeps_identity_and_its_posts_are_stored_once(live_server,
         assert sorted(c["cid"] for c in final["cards"]) == ["before", "offline-1"]
     finally:
         wifi.close()
+
+
+@pytest.mark.services
+def test_people_on_a_killed_process_who_never_return_go_offline(cluster, clients):
+    """The failover test above covers phones that reconnect; this one a phone that does not."""
+    a, b = cluster(KRUG_PROCESS_HEARTBEAT_SECONDS="0.5", KRUG_PROCESS_GONE_AFTER_SECONDS="2")
+    room = a.create_room("Lea")
+    leader = clients(a, room["token"]).connect()
+    anna = clients(b, b.join(room["code"], "Anna").json()["token"], reconnection=False).connect()
+    leader.wait_for(lambda s: all(p["online"] for p in s["people"]) and len(s["people"]) == 2)
+    anna_id = anna.me["person"]
+
+    b.kill()  # SIGKILL: no disconnect is ever sent for Anna
+    state = leader.wait_for(lambda s: not next(p for p in s["people"] if p["id"] == anna_id)["online"], timeout=15)
+    assert next(p for p in state["people"] if p["id"] == anna_id)["off_since"] is not None
+    assert next(p for p in state["people"] if p["name"] == "Lea")["online"]  # a's own connection stays
