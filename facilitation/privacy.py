@@ -76,5 +76,6 @@ def run_retention_job(app, socketio, interval_seconds: float = 300.0) -> None:
         with app.app_context():
             try:
                 purge_expired(services().db, app.config["RETENTION_HOURS"])
+                services().rooms.forget_erased()
             except Exception:  # noqa: BLE001 — the job must survive a bad round; it logs no content
                 log.exception("retention purge failed")

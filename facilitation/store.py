@@ -149,6 +149,19 @@ class RoomStore:
         self._kept.clear()
         return changed
 
+    def forget_erased(self) -> int:
+        """Drop kept sessions of rooms whose content was erased by another hand (the retention
+        purge, perhaps in another process): no case content outlives its room in memory either."""
+        if not self._kept:
+            return 0
+        with self.db.session() as s:
+            erased = s.scalars(select(Room.id).where(Room.id.in_(list(self._kept)),
+                                                     Room.erased_at.is_not(None))).all()
+        for room_id in erased:
+            self._kept.pop(room_id, None)
+            self._formats.pop(room_id, None)
+        return len(erased)
+
     def _format(self, room_id: int, doc: dict | None) -> Format | None:
         """The room's format (None for a room stored before formats sat beside the state)."""
         fmt = self._formats.get(room_id)

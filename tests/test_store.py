@@ -89,3 +89,14 @@ def test_a_purge_elsewhere_is_not_undone_by_a_kept_session(stores):
         store.execute(room_id, Actor(person_id=anna), c.PostCard(client_id="b", kind="checkin", text="Later"))
     assert refused.value.code == "session_ended"
     assert store.load(room_id)[0].cards == []
+
+
+def test_kept_sessions_of_purged_rooms_leave_memory(stores):
+    from facilitation.privacy import purge_expired
+
+    store, _ = stores
+    room_id, _leader, anna = _room(store)
+    store.execute(room_id, Actor(person_id=anna), c.PostCard(client_id="a", kind="checkin", text="Secret"))
+    assert room_id in store._kept
+    purge_expired(store.db, 1.0, now=datetime.now(timezone.utc) + timedelta(days=30))
+    assert store.forget_erased() == 1 and room_id not in store._kept
