@@ -622,18 +622,9 @@ def run_load(kind: str, rooms: int, opts: Options, env: dict | None = None, vari
         result["server_alive"] = server.alive()
         return result
     except Exception as exc:  # noqa: BLE001 — record the breakage, the caller decides
-        result["error"] = f"{type(exc).__name__}: {exc}"
-        if server is not None:
-            result["server_log_tail"] = server.log_tail()
-        log(f"  FAILED: {result['error']}")
-        return result
+        return _failed(result, exc, server, log)
     finally:
-        if workers is not None:
-            workers.stop()
-        if server is not None:
-            server.stop()
-        if not opts.keep_dir:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _tear_down(workers, server, tmp, opts)
 
 
 def run_quiet(kind: str, opts: Options, env: dict | None = None, variant: bool = False,
@@ -669,19 +660,27 @@ def run_quiet(kind: str, opts: Options, env: dict | None = None, variant: bool =
         log(f"- {label}: room-complete max {quiet['room_complete_ms']['max']} ms, p50 "
             f"{quiet['room_complete_ms']['p50']} ms; delivered {quiet['delivered']}/{quiet['expected']}")
         return result
-    except Exception as exc:  # noqa: BLE001
-        result["error"] = f"{type(exc).__name__}: {exc}"
-        if server is not None:
-            result["server_log_tail"] = server.log_tail()
-        log(f"  FAILED: {result['error']}")
-        return result
+    except Exception as exc:  # noqa: BLE001 — record the breakage, the caller decides
+        return _failed(result, exc, server, log)
     finally:
-        if workers is not None:
-            workers.stop()
-        if server is not None:
-            server.stop()
-        if not opts.keep_dir:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _tear_down(workers, server, tmp, opts)
+
+
+def _failed(result: dict, exc: Exception, server, log) -> dict:
+    result["error"] = f"{type(exc).__name__}: {exc}"
+    if server is not None:
+        result["server_log_tail"] = server.log_tail()
+    log(f"  FAILED: {result['error']}")
+    return result
+
+
+def _tear_down(workers, server, tmp: Path, opts: Options) -> None:
+    if workers is not None:
+        workers.stop()
+    if server is not None:
+        server.stop()
+    if not opts.keep_dir:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _brief(s: dict) -> str:
