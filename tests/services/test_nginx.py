@@ -76,7 +76,11 @@ def test_the_documented_nginx_setup(cluster, tmp_path, clients):
             client.sio = socketio.Client(ssl_verify=False, http_session=session, reconnection=False)
             client.sio.on("room_state", client._on_state)
             client.sio.on("me", client._on_me)
-            client.sio.connect(public, auth={"token": token}, transports=transports, wait_timeout=10)
+            try:
+                client.sio.connect(public, auth={"token": token}, transports=transports, wait_timeout=10)
+            except socketio.exceptions.ConnectionError as exc:
+                # Seen once in CI (not reproduced in 16 runs since): keep what the servers said.
+                raise AssertionError(f"{exc}\n--- a:\n{a.log()[-3000:]}\n--- b:\n{b.log()[-3000:]}") from exc
             client.wait_for(lambda s: True)
             return client
 
