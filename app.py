@@ -5,7 +5,9 @@ other import (ENGINEERING.md), and the listening socket is made here so TCP_NODE
 """
 import os
 
-ASYNC_MODE = os.environ.get("KRUG_ASYNC_MODE", "eventlet")
+from config import async_mode
+
+ASYNC_MODE = async_mode()
 if ASYNC_MODE == "eventlet":
     import warnings
 
@@ -19,19 +21,17 @@ if ASYNC_MODE == "eventlet":
     # psycopg 3 would otherwise block the whole hub for the length of every PostgreSQL query.
     os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
-import gc  # noqa: E402
-import logging  # noqa: E402
-import socket  # noqa: E402
+import gc
+import logging
+import socket
 
-from config import from_environment  # noqa: E402
-from facilitation import create_app  # noqa: E402
-from facilitation.cli import upgrade_database  # noqa: E402
-from facilitation.extensions import socketio  # noqa: E402
-from facilitation.network import public_url  # noqa: E402
-from facilitation.presence import run_presence_job  # noqa: E402
-from facilitation.privacy import run_retention_job  # noqa: E402
-from facilitation.services import services  # noqa: E402
-from facilitation.ws_compression import install as install_ws_compression  # noqa: E402
+from config import from_environment
+from facilitation import create_app
+from facilitation.background import forget_old_connections, run_presence_job, run_retention_job
+from facilitation.extensions import socketio
+from facilitation.persistence.schema import upgrade_database
+from facilitation.realtime.ws_compression import install as install_ws_compression
+from facilitation.web.network import public_url
 
 app = create_app(from_environment())
 log = logging.getLogger("krug")
@@ -39,7 +39,7 @@ log = logging.getLogger("krug")
 
 def serve() -> None:
     config = app.config
-    if os.environ.get("KRUG_MIGRATE", "1") != "0":
+    if config["MIGRATE"]:
         upgrade_database(config["DATABASE_URL"])
     host, port = config["HOST"], config["PORT"]
     log.info("Krug listening on http://%s:%s (phones join via %s)", host, port,
@@ -48,8 +48,7 @@ def serve() -> None:
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
         return
     if not config["MESSAGE_QUEUE"]:
-        with app.app_context():
-            services().rooms.reset_presence()
+        forget_old_connections(app)
     else:
         socketio.start_background_task(run_presence_job, app, socketio)
     socketio.start_background_task(run_retention_job, app, socketio)

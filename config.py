@@ -41,16 +41,23 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
 
 
-def _secret_key(instance_dir: Path) -> str:
-    """Use KRUG_SECRET_KEY, else a key generated once and kept in the instance folder."""
-    explicit = _env("KRUG_SECRET_KEY")
-    if explicit:
-        return explicit
+def async_mode() -> str:
+    """Read before anything else is imported: ``app.py`` monkey-patches for eventlet first."""
+    return _env("KRUG_ASYNC_MODE", "eventlet")
+
+
+def instance_secret_key(instance_dir: Path) -> str:
+    """A key generated once and kept in the instance folder (when KRUG_SECRET_KEY is not set).
+
+    Called by the app factory, not by the config classes: building a config writes nothing.
+    """
     instance_dir.mkdir(parents=True, exist_ok=True)
     path = instance_dir / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Created 0600 from the start: never readable by others, not even for a moment.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -70,7 +77,9 @@ class Config:
         self.MESSAGE_QUEUE_CHANNEL = _env("KRUG_MESSAGE_QUEUE_CHANNEL", "krug")
         self.TIME_SCALE = _env_float("KRUG_TIME_SCALE", 1.0)
         self.RETENTION_HOURS = _env_float("KRUG_RETENTION_HOURS", 24.0)
-        self.ASYNC_MODE = _env("KRUG_ASYNC_MODE", "eventlet")
+        self.ASYNC_MODE = async_mode()
+        # python app.py brings the schema to the newest migration first, unless this is 0.
+        self.MIGRATE = _env("KRUG_MIGRATE", "1") != "0"
         # eventlet's default caps a process at 1 024 simultaneous connections.
         self.MAX_CONNECTIONS = _env_int("KRUG_MAX_CONNECTIONS", 10000)
         # permessage-deflate: shared | off | on (facilitation/ws_compression.py, docs/performance.md).
@@ -87,7 +96,8 @@ class Config:
         self.EVENTS_PER_10S = _env_int("KRUG_EVENTS_PER_10S", 150)
         # Reverse proxies in front of Krug whose X-Forwarded-For may be trusted (nginx: 1).
         self.PROXY_COUNT = _env_int("KRUG_PROXY_COUNT", 0)
-        self.SECRET_KEY = _secret_key(INSTANCE_DIR)
+        # None: the app factory uses (or makes) instance/secret_key.
+        self.SECRET_KEY = _env("KRUG_SECRET_KEY")
 
 
 class TestConfig(Config):
@@ -99,6 +109,7 @@ class TestConfig(Config):
     def __init__(self, **overrides: object) -> None:
         super().__init__()
         self.ASYNC_MODE = "threading"
+        self.SECRET_KEY = self.SECRET_KEY or "test-secret-key"
         self.MESSAGE_QUEUE = None
         self.DATABASE_URL = "sqlite://"
         self.JOIN_ATTEMPTS_PER_MINUTE = 100000

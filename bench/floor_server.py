@@ -14,33 +14,35 @@ snapshot to broadcast (the harness passes a real Krug ``room_state`` captured mi
 servers serialise and compress the same bytes); ``KRUG_MAX_CONNECTIONS``; and the bench switches
 of ``bench/tuning.py`` (``BENCH_GC_*``, ``BENCH_NODELAY``).
 """
-import eventlet  # noqa: I001 — monkey-patching comes first, as in app.py
+import eventlet
 import eventlet.wsgi
 
 eventlet.monkey_patch()
 
-import gc  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import gc
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
 
-from flask import Flask, jsonify, request  # noqa: E402
-from flask_socketio import SocketIO, join_room  # noqa: E402
+from flask import Flask, jsonify, request
+from flask_socketio import SocketIO, join_room
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import tuning  # noqa: E402
-from facilitation import wire_json  # noqa: E402 — leaf modules: no Krug app is created
-from facilitation.ws_compression import install as install_ws_compression  # noqa: E402
+import tuning
+
+from facilitation.realtime import wire as wire_json
+from facilitation.realtime.ws_compression import install as install_ws_compression
 
 app = Flask(__name__)
 socketio = SocketIO(app, async_mode="eventlet", max_http_buffer_size=64 * 1024, json=wire_json,
                     ping_interval=(25, 5), ping_timeout=20, logger=False, engineio_logger=False)
 
 _payload_path = os.environ.get("BENCH_FLOOR_PAYLOAD")
-TEMPLATE: dict = json.loads(open(_payload_path).read()) if _payload_path else {"status": "running"}
+TEMPLATE: dict = json.loads(Path(_payload_path).read_text()) if _payload_path else {"status": "running"}
 versions: dict[str, int] = {}
 room_of: dict[str, str] = {}
 

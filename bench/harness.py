@@ -16,6 +16,7 @@ to the next of the four phases. Each accepted action changes the version ``v`` a
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -163,7 +164,7 @@ class Server:
             return [PYTHON, str(BENCH / "krug_variant.py")]
         return [PYTHON, "app.py"]
 
-    def start(self, timeout: float = 60.0) -> "Server":
+    def start(self, timeout: float = 60.0) -> Server:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("a")
         self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=log,
@@ -239,7 +240,7 @@ class ServerGroup:
         with psycopg.connect(self.PG_ADMIN, autocommit=True) as conn:
             conn.execute(sql)
 
-    def start(self) -> "ServerGroup":
+    def start(self) -> ServerGroup:
         self._admin(f'CREATE DATABASE "{self.database}"')
         for server in self.servers:  # one after the other: the first one migrates the schema
             server.start()
@@ -271,13 +272,11 @@ class ServerGroup:
     def stop(self) -> None:
         for server in self.servers:
             server.stop()
-        try:
+        with contextlib.suppress(Exception):  # a leftover bench database is harmless
             self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-        except Exception:  # noqa: BLE001 — a leftover bench database is harmless
-            pass
 
 
-def wait_server_idle(server: "Server", max_s: float = 60.0, threshold: float = 0.05) -> float:
+def wait_server_idle(server: Server, max_s: float = 60.0, threshold: float = 0.05) -> float:
     """After an overloaded phase: wait (bounded) until the server's CPU use drops below
     ``threshold`` cores, so the next phase does not inherit a backlog. Returns seconds waited."""
     started = time.monotonic()
@@ -308,7 +307,7 @@ def create_krug_rooms(url: str, count: int, threads: int = 6, log=print) -> list
         return local.s
 
     def post(path: str, body: dict) -> dict:
-        for attempt in range(5):
+        for _attempt in range(5):
             r = http().post(f"{url}{path}", json=body, timeout=30)
             if r.status_code == 201:
                 return r.json()
@@ -356,7 +355,7 @@ class Worker:
         self.proc = subprocess.Popen([node_binary(), *node_args, str(BENCH / "loadgen.js")], cwd=ROOT,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
                                      text=True, bufsize=1, start_new_session=True)
-        self.replies: "queue.Queue[dict]" = queue.Queue()
+        self.replies: queue.Queue[dict] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -407,7 +406,7 @@ class Workers:
 
     def call(self, msgs: list[dict] | dict, timeout: float) -> list[dict]:
         msgs = msgs if isinstance(msgs, list) else [msgs] * len(self.items)
-        for worker, msg in zip(self.items, msgs):
+        for worker, msg in zip(self.items, msgs, strict=False):
             worker.send(msg)
         deadline = time.monotonic() + timeout
         return [w.reply(max(deadline - time.monotonic(), 0.1)) for w in self.items]

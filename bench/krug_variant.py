@@ -14,8 +14,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(1, os.path.join(ROOT, "bench"))
 
-import app as krug  # noqa: E402 — app.py monkey-patches eventlet before anything else
-import tuning  # noqa: E402
+import tuning
+
+import app as krug
 
 if __name__ == "__main__":
     tuning.apply(krug.app)

@@ -25,8 +25,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(1, str(BENCH.parent))
 
-import harness as h  # noqa: E402
-import snapshot  # noqa: E402
+import harness as h
+import snapshot
 
 TARGETS = {
     "realistic_p99_ms": 50.0,     # room-complete p99, 200 x 13, realistic load

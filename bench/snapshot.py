@@ -32,8 +32,20 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from facilitation.engine import (  # noqa: E402
-    LEAD, PUBLIC, Actor, FakeClock, FormatLibrary, Session, commands as c, dump, format_view, load, room_view,
+from facilitation.engine import (
+    LEAD,
+    PUBLIC,
+    Actor,
+    FakeClock,
+    FormatLibrary,
+    Session,
+    dump,
+    format_view,
+    load,
+    room_view,
+)
+from facilitation.engine import (
+    commands as c,
 )
 
 FORMATS = ROOT / "facilitation" / "formats"
@@ -118,7 +130,7 @@ def escaped_json(obj: object) -> str:
 
 def wire_json(obj: object) -> str:
     """What Krug puts on the wire (facilitation/wire_json.py): compact UTF-8."""
-    from facilitation import wire_json as krug_json
+    from facilitation.realtime import wire as krug_json
 
     return krug_json.dumps(obj)
 
@@ -177,9 +189,9 @@ def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
     from sqlalchemy import update
 
     from facilitation.engine import SystemClock, dump_format, load_format
-    from facilitation.extensions import Database
-    from facilitation.models import Base, Room
-    from facilitation.store import RoomStore
+    from facilitation.persistence.database import Database
+    from facilitation.persistence.models import Base, Room
+    from facilitation.persistence.rooms import RoomStore
 
     session, clock, ids = busy_room(lang)
     leader = ids[0]

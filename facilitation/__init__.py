@@ -1,4 +1,13 @@
-"""Krug: live facilitation for intervision and Balint groups."""
+"""Krug: live facilitation for intervision and Balint groups.
+
+The layers, from the centre out (``tests/test_architecture.py`` holds them to it):
+
+- ``engine/``: the session state machine, pure Python;
+- ``persistence/``: the database, the room store, saved formats, retention, process rows;
+- ``services.py``, ``extensions.py``, ``rate_limit.py``: what the shells share;
+- ``realtime/`` (Socket.IO) and ``web/`` (HTTP): the shells;
+- ``background.py``: the loops ``python app.py`` starts; nothing else imports them.
+"""
 from __future__ import annotations
 
 import logging
@@ -8,12 +17,12 @@ from flask import Flask
 
 from .engine import SystemClock
 from .extensions import babel, db, socketio
-from .format_store import FormatStore
-from .i18n import compile_catalogues, select_locale
-from . import wire_json
+from .persistence.rooms import RoomStore
+from .persistence.saved_formats import FormatStore
 from .rate_limit import AttemptLimiter
+from .realtime import wire
 from .services import Services
-from .store import RoomStore
+from .web.i18n import compile_catalogues, select_locale
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Socket.IO payloads above this are refused at the transport (cards are at most 500 characters).
@@ -33,6 +42,10 @@ def create_app(config=None, clock=None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        from config import instance_secret_key
+
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     _configure_logging(app)
 
     compile_catalogues()
@@ -44,8 +57,8 @@ def create_app(config=None, clock=None) -> Flask:
         message_queue=app.config["MESSAGE_QUEUE"],
         channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "krug"),
         max_http_buffer_size=MAX_PAYLOAD_BYTES,
-        json=wire_json,
-        serializer=wire_json.KrugPacket,
+        json=wire,
+        serializer=wire.KrugPacket,
         # A phone switching apps should not churn presence: the grace tuple adds 5 s to the timeout.
         ping_interval=(25, 5),
         ping_timeout=20,
@@ -64,15 +77,12 @@ def create_app(config=None, clock=None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import realtime  # noqa: F401 — registers the Socket.IO handlers
+    # Registration imports, as in flaskr: the shells attach themselves to this app.
     from .cli import register_cli
-    from .compression import register_compression
-    from .security import register_security
-    from .web import bp
+    from .realtime import handlers  # noqa: F401 — registers the Socket.IO handlers
+    from .web import register_web
 
-    app.register_blueprint(bp)
-    register_security(app)
-    register_compression(app)
+    register_web(app)
     register_cli(app)
     return app
 

@@ -1,29 +1,12 @@
-"""Operator commands: ``flask --app app db upgrade`` and friends."""
+"""Operator commands: ``flask --app app db upgrade`` and ``flask --app app purge``."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-
-def alembic_config(url: str):
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
-
-
-def upgrade_database(url: str) -> None:
-    from alembic import command
-
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+from .persistence.retention import purge_expired
+from .persistence.schema import upgrade_database
+from .services import services
 
 
 def register_cli(app: Flask) -> None:
@@ -41,9 +24,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--hours", type=float, default=None, help="Retention window (default: KRUG_RETENTION_HOURS).")
     def purge(hours: float | None) -> None:
         """Erase the case content of every room older than the retention window."""
-        from .privacy import purge_expired
-        from .services import services
-
         window = current_app.config["RETENTION_HOURS"] if hours is None else hours
-        count = purge_expired(services().db, window)
+        count = purge_expired(services().rooms, window)
         click.echo(f"erased the content of {count} room(s) older than {window:g} h")

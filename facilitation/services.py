@@ -1,4 +1,4 @@
-"""The app's long-lived parts, reachable from handlers as ``services()``."""
+"""The app's long-lived parts, reachable from the shells as ``services()``."""
 from __future__ import annotations
 
 import secrets
@@ -6,20 +6,10 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from .engine import Actor
-from .extensions import Database
-from .format_store import FormatStore
-from .store import RoomStore
-
-
-@dataclass
-class Connection:
-    """One Socket.IO connection of this process: which room and who, as the token said."""
-
-    room_id: int
-    code: str
-    actor: Actor
-    audience: str
+from .persistence.database import Database
+from .persistence.rooms import RoomStore
+from .persistence.saved_formats import FormatStore
+from .rate_limit import AttemptLimiter
 
 
 @dataclass
@@ -28,9 +18,10 @@ class Services:
     rooms: RoomStore
     formats: FormatStore
     clock: object
-    join_attempts: object
-    event_budget: object
-    connections: dict[str, Connection] = field(default_factory=dict)
+    join_attempts: AttemptLimiter
+    event_budget: AttemptLimiter
+    # This process's Socket.IO connections by sid (``realtime.connections.Connection``).
+    connections: dict = field(default_factory=dict)
     # Prefixes this process's connection ids, so the others can forget them if it dies.
     process_id: str = field(default_factory=lambda: secrets.token_hex(6))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from facilitation.models import Base
+from facilitation.persistence.models import Base
 
 target_metadata = Base.metadata
 

@@ -54,7 +54,7 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "LiveServer":
+    def start(self, timeout: float = 30.0) -> LiveServer:
         log = self.log_path.open("a")
         self.proc = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=self.env, stdout=log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
@@ -110,7 +110,7 @@ class Client:
         self.url = url or server.url  # e.g. a proxy standing for nginx
         self.token = token
         self.last_sid: str | None = None
-        self.states: "queue.Queue[dict]" = queue.Queue()
+        self.states: queue.Queue[dict] = queue.Queue()
         self.state: dict | None = None
         self.me: dict | None = None
         self.format: dict | None = None  # room_format: the phases' texts, once per connection
@@ -143,7 +143,7 @@ class Client:
             self.me = data
             self.received.notify_all()
 
-    def connect(self) -> "Client":
+    def connect(self) -> Client:
         self.sio.connect(self.url, auth=self._auth, transports=["websocket"], wait_timeout=10)
         self.wait_for(lambda s: True)
         return self

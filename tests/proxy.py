@@ -2,6 +2,7 @@
 the next backend when one is dead, and can cut every connection to emulate lost Wi-Fi."""
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -60,10 +61,8 @@ class Proxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         """Drop every connection and refuse new ones, like a phone losing the network."""

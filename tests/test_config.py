@@ -9,7 +9,8 @@ import pytest
 @pytest.fixture
 def config_module(monkeypatch, tmp_path):
     for name in ["KRUG_HOST", "KRUG_PORT", "KRUG_PUBLIC_URL", "KRUG_DATABASE_URL", "KRUG_MESSAGE_QUEUE",
-                 "KRUG_SECRET_KEY", "KRUG_TIME_SCALE", "KRUG_RETENTION_HOURS", "KRUG_ASYNC_MODE", "KRUG_ENV"]:
+                 "KRUG_SECRET_KEY", "KRUG_TIME_SCALE", "KRUG_RETENTION_HOURS", "KRUG_ASYNC_MODE", "KRUG_ENV",
+                 "KRUG_MIGRATE"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KRUG_INSTANCE_DIR", str(tmp_path / "instance"))
     import config
@@ -20,15 +21,22 @@ def config_module(monkeypatch, tmp_path):
 def test_defaults(config_module, tmp_path):
     cfg = config_module.Config()
     assert (cfg.HOST, cfg.PORT, cfg.PUBLIC_URL, cfg.MESSAGE_QUEUE) == ("127.0.0.1", 5000, None, None)
-    assert cfg.DATABASE_URL == f"sqlite:///{tmp_path / 'instance' / 'krug.sqlite3'}"
+    assert f"sqlite:///{tmp_path / 'instance' / 'krug.sqlite3'}" == cfg.DATABASE_URL
     assert (cfg.TIME_SCALE, cfg.RETENTION_HOURS, cfg.ASYNC_MODE) == (1.0, 24.0, "eventlet")
     assert cfg.MAX_CONNECTIONS > 1024
 
 
+def test_building_a_config_writes_nothing(config_module, tmp_path):
+    cfg = config_module.Config()
+    assert cfg.SECRET_KEY is None and cfg.MIGRATE is True
+    assert not (tmp_path / "instance").exists()
+
+
 def test_secret_key_is_generated_once_and_kept(config_module, tmp_path):
-    first = config_module.Config().SECRET_KEY
-    assert len(first) >= 32 and config_module.Config().SECRET_KEY == first
-    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+    instance = tmp_path / "instance"
+    first = config_module.instance_secret_key(instance)
+    assert len(first) >= 32 and config_module.instance_secret_key(instance) == first
+    assert (instance / "secret_key").stat().st_mode & 0o077 == 0
 
 
 def test_environment_overrides(config_module, monkeypatch):

@@ -1,7 +1,7 @@
 """Room codes people can type, and tokens nobody can guess."""
 from __future__ import annotations
 
-from facilitation.identity import CODE_ALPHABET, new_room_code, new_token, normalize_code, token_hash
+from facilitation.persistence.credentials import CODE_ALPHABET, new_room_code, new_token, normalize_code, token_hash
 
 
 def test_codes_avoid_look_alike_characters():

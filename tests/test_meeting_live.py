@@ -62,7 +62,7 @@ def run_meeting(server: LiveServer, clients, format_id: str, restart_at: str | N
             before_v = leader.wait_for(lambda s: s["timer"]["ends_at"] > s["timer"]["started_at"] + s["timer"]["duration"])
             server.restart()
             for client in everyone:  # every client reconnects by itself and gets the same room
-                client.wait_for(lambda s: s["server_now"] > before["server_now"] and s["v"] > before_v["v"], timeout=15)
+                client.wait_for(lambda s, before=before, before_v=before_v: s["server_now"] > before["server_now"] and s["v"] > before_v["v"], timeout=15)
             after = screen.state
             assert after["phase"] == before["phase"]
             assert after["timer"]["ends_at"] == before_v["timer"]["ends_at"]

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from facilitation.cli import upgrade_database
-from facilitation.models import Base
+from facilitation.persistence.models import Base
+from facilitation.persistence.schema import upgrade_database
 
 
 def test_sqlite_schema_matches_models(tmp_path):
@@ -27,8 +27,9 @@ def test_a_room_stored_before_0002_keeps_going_after_it(tmp_path):
 
     from config import TestConfig
     from facilitation import create_app
-    from facilitation.cli import alembic_config
-    from facilitation.engine import Actor, FakeClock, Session, commands as c
+    from facilitation.engine import Actor, FakeClock, Session
+    from facilitation.engine import commands as c
+    from facilitation.persistence.schema import alembic_config
     from facilitation.services import services
 
     url = f"sqlite:///{tmp_path / 'm.sqlite3'}"

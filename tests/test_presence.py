@@ -1,19 +1,21 @@
 """Presence across processes: a dead process's connections do not stay online for ever."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, insert, select
 
 from config import TestConfig
 from facilitation import create_app
-from facilitation.cli import upgrade_database
-from facilitation.engine import Actor, commands as c
-from facilitation.models import ServerProcess
-from facilitation.presence import presence_round
-from facilitation.services import Connection, services
+from facilitation.engine import Actor
+from facilitation.engine import commands as c
+from facilitation.persistence.models import ServerProcess
+from facilitation.persistence.schema import upgrade_database
+from facilitation.realtime.connections import Connection
+from facilitation.realtime.presence import presence_round
+from facilitation.services import services
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def _app(tmp_path):

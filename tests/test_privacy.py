@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import update
 
 from config import TestConfig
 from facilitation import create_app
-from facilitation.cli import upgrade_database
-from facilitation.engine import Actor, commands as c
-from facilitation.models import Room
-from facilitation.privacy import purge_expired
+from facilitation.engine import Actor
+from facilitation.engine import commands as c
+from facilitation.persistence.models import Room
+from facilitation.persistence.retention import purge_expired
+from facilitation.persistence.schema import upgrade_database
 from facilitation.services import services
 
 MARKER = "ZEBRA-PATIENT-7731"
@@ -48,9 +49,9 @@ def test_retention_purge_erases_old_rooms_only(tmp_path):
     with app.app_context():
         svc = services()
         with svc.db.session() as s, s.begin():
-            s.execute(update(Room).where(Room.id == old).values(created_at=datetime.now(timezone.utc) - timedelta(hours=25)))
-        assert purge_expired(svc.db, 24) == 1
-        assert purge_expired(svc.db, 24) == 0  # idempotent
+            s.execute(update(Room).where(Room.id == old).values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+        assert purge_expired(svc.rooms, 24) == 1
+        assert purge_expired(svc.rooms, 24) == 0  # idempotent
         erased, _, _ = svc.rooms.load(old)
         kept, _, _ = svc.rooms.load(fresh)
     assert erased.status == "ended" and not erased.cards and all(p.name == "" for p in erased.people.values())

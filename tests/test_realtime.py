@@ -183,7 +183,7 @@ def test_snapshots_travel_as_utf8_not_escaped(shared_server):
     ws = websocket.create_connection(f"ws://127.0.0.1:{shared_server.port}/socket.io/?EIO=4&transport=websocket")
     try:
         ws.recv()  # engine.io open
-        ws.send('40{"token":"%s"}' % room["token"])
+        ws.send('40{{"token":"{}"}}'.format(room["token"]))
         frames = [ws.recv() for _ in range(3)]
     finally:
         ws.close()
@@ -195,9 +195,10 @@ def test_one_snapshot_serves_both_audiences_when_they_see_the_same(tmp_path):
     """Leaders and the circle usually see the same room: then it is encoded and compressed once."""
     from config import TestConfig
     from facilitation import create_app
-    from facilitation.cli import upgrade_database
-    from facilitation.engine import Actor, commands as c
-    from facilitation.realtime import _messages
+    from facilitation.engine import Actor
+    from facilitation.engine import commands as c
+    from facilitation.persistence.schema import upgrade_database
+    from facilitation.realtime.broadcast import messages as _messages
     from facilitation.services import services
 
     url = f"sqlite:///{tmp_path / 'r.sqlite3'}"

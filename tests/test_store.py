@@ -1,15 +1,16 @@
 """The store keeps each room's session between commands; what it keeps must stay true."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from facilitation.cli import upgrade_database
-from facilitation.engine import Actor, DomainError, FakeClock, FormatLibrary, commands as c
-from facilitation.extensions import Database
-from facilitation.format_store import FORMATS_DIR
-from facilitation.store import RoomStore
+from facilitation.engine import Actor, DomainError, FakeClock, FormatLibrary
+from facilitation.engine import commands as c
+from facilitation.persistence.database import Database
+from facilitation.persistence.rooms import RoomStore
+from facilitation.persistence.saved_formats import FORMATS_DIR
+from facilitation.persistence.schema import upgrade_database
 
 
 class _App:
@@ -79,12 +80,12 @@ def test_another_process_writing_the_room_is_seen(stores):
 
 def test_a_purge_elsewhere_is_not_undone_by_a_kept_session(stores):
     """The retention purge bumps the version, so a kept session with content is not reused."""
-    from facilitation.privacy import purge_expired
+    from facilitation.persistence.retention import purge_expired
 
-    store, _ = stores
+    store, other = stores
     room_id, _leader, anna = _room(store)
     store.execute(room_id, Actor(person_id=anna), c.PostCard(client_id="a", kind="checkin", text="Secret"))
-    assert purge_expired(store.db, 1.0, now=datetime.now(timezone.utc) + timedelta(days=30)) == 1
+    assert purge_expired(other, 1.0, now=datetime.now(UTC) + timedelta(days=30)) == 1
     with pytest.raises(DomainError) as refused:
         store.execute(room_id, Actor(person_id=anna), c.PostCard(client_id="b", kind="checkin", text="Later"))
     assert refused.value.code == "session_ended"
@@ -92,11 +93,20 @@ def test_a_purge_elsewhere_is_not_undone_by_a_kept_session(stores):
 
 
 def test_kept_sessions_of_purged_rooms_leave_memory(stores):
-    from facilitation.privacy import purge_expired
+    """Purged here: the one write path keeps no ended session. Purged by another process: the
+    retention round's ``forget_erased`` drops it."""
+    from facilitation.persistence.retention import purge_expired
 
-    store, _ = stores
+    store, other = stores
+    later = datetime.now(UTC) + timedelta(days=30)
     room_id, _leader, anna = _room(store)
     store.execute(room_id, Actor(person_id=anna), c.PostCard(client_id="a", kind="checkin", text="Secret"))
     assert room_id in store._kept
-    purge_expired(store.db, 1.0, now=datetime.now(timezone.utc) + timedelta(days=30))
+    purge_expired(store, 1.0, now=later)
+    assert room_id not in store._kept
+
+    room_id, _leader, anna = _room(store)
+    store.execute(room_id, Actor(person_id=anna), c.PostCard(client_id="a", kind="checkin", text="Secret"))
+    purge_expired(other, 1.0, now=later)
+    assert room_id in store._kept
     assert store.forget_erased() == 1 and room_id not in store._kept

@@ -9,8 +9,8 @@ from babel.messages.pofile import read_po
 
 from facilitation.engine import FormatLibrary
 from facilitation.engine.errors import MESSAGES
-from facilitation.format_store import FORMATS_DIR
-from facilitation.i18n import LANGUAGES, TRANSLATIONS
+from facilitation.persistence.saved_formats import FORMATS_DIR
+from facilitation.web.i18n import LANGUAGES, TRANSLATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 # t('…') in the browser code and _('…') / gettext in templates and Python.

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 from config import TestConfig
-from facilitation import create_app, network
-from facilitation.cli import upgrade_database
+from facilitation import create_app
+from facilitation.persistence.schema import upgrade_database
+from facilitation.web import network
 
 
 @pytest.fixture

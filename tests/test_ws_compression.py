@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from facilitation.ws_compression import MIN_BYTES, SharedDeflate, frame, install
+from facilitation.realtime.ws_compression import MIN_BYTES, SharedDeflate, frame, install
 
 
 def inflate(body: bytes, wbits: int = 15) -> bytes:

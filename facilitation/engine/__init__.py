@@ -6,11 +6,12 @@ in a unit test in milliseconds.
 """
 from .codec import dump, dump_format, load, load_format
 from .commands import CLIENT_COMMANDS, Command, decode
+from .entities import Actor, Event
 from .errors import DomainError
 from .formats import Format, FormatError, FormatLibrary, PhaseSpec, customize
 from .plan import Plan, session_plan
 from .rules import Role
-from .session import Actor, Event, Session
+from .session import Session
 from .timer import Clock, FakeClock, SystemClock, Timer
 from .views import LEAD, PUBLIC, WAITING, audience_of, format_view, personal_view, room_view
 

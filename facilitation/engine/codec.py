@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from .entities import Card, Case, Nomination, Person, PhaseRun
 from .formats import Format
 from .rules import Role
-from .session import Card, Case, Nomination, Person, PhaseRun, Session
+from .session import Session
 from .timer import Timer
 from .vote import Vote
 

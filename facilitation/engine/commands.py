@@ -56,6 +56,16 @@ class ProcessGone(Command):
     process: str
 
 
+@_command("reset_presence")
+class ResetPresence(Command):
+    """A lone server process starts again: no connection of before can still be open."""
+
+
+@_command("expire")
+class Expire(Command):
+    """The retention window of a room passed: its content goes, as at the leader's end."""
+
+
 @_command("start")
 class Start(Command):
     pass

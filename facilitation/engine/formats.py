@@ -65,7 +65,7 @@ class PhaseSpec:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "PhaseSpec":
+    def from_dict(cls, data: dict) -> PhaseSpec:
         return cls(
             key=data["key"], kind=data["kind"], minutes=data["minutes"], title=data["title"],
             rule=data["rule"], prompt=data["prompt"], posts=dict(data["posts"]),
@@ -94,7 +94,7 @@ class Format:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Format":
+    def from_dict(cls, data: dict) -> Format:
         return cls(
             id=data["id"], name=data["name"], summary=data["summary"], cases=data["cases"],
             anonymous=tuple(data["anonymous"]),

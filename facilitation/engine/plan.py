@@ -17,11 +17,6 @@ class Plan:
     projected_end: float
     rest_seconds: float  # planned seconds of the phases after the current one
 
-    @property
-    def behind_seconds(self) -> float:
-        """Positive: the meeting will end later than planned; negative: earlier."""
-        return 0.0 if self.planned_end is None else self.projected_end - self.planned_end
-
 
 def session_plan(session: Session, now: float) -> Plan:
     count = len(session.format.phases)

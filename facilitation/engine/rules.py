@@ -1,6 +1,14 @@
-"""Who may do what: roles, and the checks every command runs before it changes anything."""
+"""Who may do what, and how much: roles, the rule table every command passes through, limits.
+
+``PERMISSIONS`` is the one table of who may send each command and whether it needs a running
+session (in the spirit of h11's transition tables); ``Session.apply`` checks it once, before
+any handler runs. What a handler still checks is about the thing acted on (this card, this
+vote), never about the sender's role.
+"""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 from .errors import DomainError
@@ -29,21 +37,77 @@ CARDS_PER_PHASE = 20
 NOMINATIONS_PER_PERSON = 3
 VOTE_BUDGET_MAX = 5
 EXTEND_MINUTES = (-10, 30)
+FORMAT_NAME_MAX = 60
+
+# The limits a browser needs to help people type (maxlength, counters), by field.
+TEXT_LIMITS = {
+    "name": NAME_MAX, "title": TITLE_MAX, "pitch": PITCH_MAX, "request": REQUEST_MAX,
+    "card": CARD_MAX, "format_name": FORMAT_NAME_MAX,
+}
 
 
-def require_leading(role: Role | None) -> None:
-    if role not in LEADING:
-        raise DomainError("not_leader")
+class Who(StrEnum):
+    """Who may send a command. Each level's refusal code is in ``Session._authorize``."""
+
+    SYSTEM = "system"            # the server itself: the join route, presence, retention
+    CONNECTION = "connection"    # any token's own connection: people at the door, the screen
+    PRESENT = "present"          # anyone let in, observers too
+    CIRCLE = "circle"            # leaders and participants
+    PRESENTER = "presenter"      # a case's presenter, or a leader
+    LEADING = "leading"          # the leader and co-leaders
+    MAIN_LEADER = "main_leader"  # the leader alone
 
 
-def require_main_leader(role: Role | None) -> None:
-    if role is not Role.LEADER:
-        raise DomainError("not_main_leader")
+@dataclass(frozen=True)
+class Permission:
+    who: Who
+    running: bool = False    # refused in the lobby with session_not_started
+    after_end: bool = False  # still taken once the session has ended
 
 
-def require_circle(role: Role | None) -> None:
-    if role not in CIRCLE:
-        raise DomainError("not_in_circle")
+_LEAD, _RUN = Permission(Who.LEADING), Permission(Who.LEADING, running=True)
+_CIRCLE = Permission(Who.CIRCLE)
+
+PERMISSIONS: dict[str, Permission] = {
+    # people
+    "join": Permission(Who.SYSTEM),
+    "leave": Permission(Who.PRESENT),
+    "connected": Permission(Who.CONNECTION, after_end=True),
+    "disconnected": Permission(Who.CONNECTION, after_end=True),
+    "process_gone": Permission(Who.SYSTEM, after_end=True),
+    "reset_presence": Permission(Who.SYSTEM, after_end=True),
+    "admit": _LEAD,
+    "set_locked": _LEAD,
+    "hand_leadership": Permission(Who.MAIN_LEADER),
+    "make_coleader": Permission(Who.MAIN_LEADER),
+    # the meeting and its clock
+    "start": _LEAD,
+    "next_phase": _RUN,
+    "previous_phase": _RUN,
+    "jump_to_phase": _RUN,
+    "pause": _RUN,
+    "resume": _RUN,
+    "extend": _RUN,
+    "end_session": _LEAD,
+    "expire": Permission(Who.SYSTEM),
+    # cases and the vote
+    "nominate": _CIRCLE,
+    "withdraw_nomination": _CIRCLE,  # its author, or a leader: the handler knows the author
+    "open_vote": _LEAD,
+    "cast_vote": _CIRCLE,
+    "retract_vote": _CIRCLE,
+    "close_vote": _LEAD,
+    "reveal_vote": _LEAD,
+    "break_tie": _LEAD,
+    "assign_case": _LEAD,
+    "assign_presenter": _LEAD,
+    "set_request": Permission(Who.PRESENTER, running=True),
+    "set_vote_budget": _LEAD,
+    # cards
+    "post_card": Permission(Who.CIRCLE, running=True),
+    "hide_card": _LEAD,
+    "set_anonymity": _LEAD,
+}
 
 
 def clean_text(value: object, limit: int, *, required: bool = True) -> str:
@@ -56,15 +120,9 @@ def clean_text(value: object, limit: int, *, required: bool = True) -> str:
     if required and not text:
         raise DomainError("empty_text")
     if len(text) > limit:
-        raise DomainError("too_long", details_limit_message(limit), limit=limit)
+        raise DomainError("too_long", f"The text is too long (at most {limit} characters).", limit=limit)
     return text
 
 
-def details_limit_message(limit: int) -> str:
-    return f"The text is too long (at most {limit} characters)."
-
-
 def count_sentences(text: str) -> int:
-    import re
-
     return len([s for s in re.split(r"(?<=[.!?…])\s+", text.strip()) if s])

@@ -46,7 +46,7 @@ class Timer:
     paused_remaining: float | None = None
 
     @classmethod
-    def start(cls, duration: float, now: float) -> "Timer":
+    def start(cls, duration: float, now: float) -> Timer:
         return cls(duration=duration, started_at=now, ends_at=now + duration)
 
     @property
@@ -84,5 +84,5 @@ class Timer:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Timer":
+    def from_dict(cls, data: dict) -> Timer:
         return cls(**data)

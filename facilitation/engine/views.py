@@ -12,9 +12,11 @@ Filtering rules:
 """
 from __future__ import annotations
 
+from .entities import Actor, Card
+from .formats import CARD_KINDS
 from .plan import session_plan
 from .rules import Role
-from .session import Actor, Card, Session
+from .session import Session
 
 PUBLIC = "public"
 LEAD = "lead"
@@ -131,8 +133,6 @@ def _seconds(value: float) -> float | int:
 
 def _card_kinds(session: Session) -> list[str]:
     """Card kinds some phase of this room's format takes, in catalogue order."""
-    from .formats import CARD_KINDS
-
     used = {kind for phase in session.format.phases for kind in phase.posts}
     return [kind for kind in CARD_KINDS if kind in used]
 

@@ -93,5 +93,5 @@ class Vote:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Vote":
+    def from_dict(cls, data: dict) -> Vote:
         return cls(**data)

@@ -13,6 +13,7 @@ Screenshots go to ``test-artifacts/screens/<test>/<NN>-<face>-<phase>-<lang>.png
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -88,7 +89,7 @@ def start_server(tmp_path_factory, **env: str) -> LiveServer:
 class Face:
     """One device: a browser context with one page, and everything it did wrong."""
 
-    def __init__(self, faces: "Faces", name: str, kind: str, lang: str, context, base_url: str) -> None:
+    def __init__(self, faces: Faces, name: str, kind: str, lang: str, context, base_url: str) -> None:
         self.faces = faces
         self.name = name
         self.kind = kind
@@ -224,10 +225,8 @@ class Faces:
 
     def close(self) -> None:
         for face in self.all:
-            try:
+            with contextlib.suppress(Exception):  # a context that already went away
                 face.context.close()
-            except Exception:  # noqa: BLE001 — a context that already went away
-                pass
 
 
 @pytest.fixture

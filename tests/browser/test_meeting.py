@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from .conftest import Tr, expect, parse_clock, socket_client, start_server
 from ..live import with_format
+from .conftest import Tr, expect, parse_clock, socket_client, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -411,7 +411,7 @@ class Meeting:
         for phone in self.phones.values():
             expect(phone.by_id("p-vote")).to_be_visible()
             expect(phone.locator("#p-ballot li.ballot-item")).to_have_count(len(candidates))
-        for key, phone in self.phones.items():
+        for phone in self.phones.values():
             # protocol: `me` is sent whenever a person's own votes change, and a new vote starts empty.
             try:
                 phone.wait_event("me", lambda me: me["votes"] == [], timeout=3)

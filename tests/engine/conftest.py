@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from facilitation.engine import Actor, FakeClock, FormatLibrary, Session, commands as c
+from facilitation.engine import Actor, FakeClock, FormatLibrary, Session
+from facilitation.engine import commands as c
 
 FORMATS = Path(__file__).resolve().parents[2] / "facilitation" / "formats"
 

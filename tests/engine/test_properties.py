@@ -1,9 +1,11 @@
 """Property-based tests: random command sequences from random people never break the rules."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from facilitation.engine import LEAD, PUBLIC, DomainError, codec, commands as c, room_view
+from facilitation.engine import LEAD, PUBLIC, DomainError, codec, room_view
+from facilitation.engine import commands as c
 from facilitation.engine.rules import LEADING
 from facilitation.engine.session import Actor
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from facilitation.engine import LEAD, PUBLIC, DomainError, codec, commands as c, personal_view, room_view
+from facilitation.engine import LEAD, PUBLIC, DomainError, codec, personal_view, room_view
+from facilitation.engine import commands as c
 from facilitation.engine.session import Actor
 
 LEADER_COMMANDS = [
@@ -193,8 +194,9 @@ def test_a_connection_lost_with_its_process_is_replaced(room):
 def test_presence_reset_after_a_restart(room):
     a = room.people[0]
     room.do(a, c.Connected(connection="s1"))
-    assert room.session.reset_presence(room.clock.now()) is True
-    assert not room.session.people[a].online and room.session.reset_presence(room.clock.now()) is False
+    assert room.session.apply(c.ResetPresence(), Actor.system(), room.clock.now())
+    assert not room.session.people[a].online
+    assert room.session.apply(c.ResetPresence(), Actor.system(), room.clock.now()) == []
 
 
 def test_locked_room_refuses_newcomers(room):

@@ -4,21 +4,19 @@ import json
 import sys
 
 sys.path.insert(0, sys.argv[1])
-import app as krug  # noqa: E402  — patches eventlet first, exactly as in production
+import eventlet
+from sqlalchemy import text
 
-import eventlet  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-
-from facilitation.services import services  # noqa: E402
+import app as krug
+from facilitation.services import services
 
 
 def slow_query(spans: list) -> None:
-    with krug.app.app_context():
-        with services().db.session() as s:
-            # Spans measured by the database: a query the blocked hub has not sent yet cannot start.
-            row = s.execute(text("SELECT extract(epoch FROM clock_timestamp()), pg_sleep(0.5), "
-                                 "extract(epoch FROM clock_timestamp())")).one()
-            spans.append((float(row[0]), float(row[2])))
+    with krug.app.app_context(), services().db.session() as s:
+        # Spans measured by the database: a query the blocked hub has not sent yet cannot start.
+        row = s.execute(text("SELECT extract(epoch FROM clock_timestamp()), pg_sleep(0.5), "
+                             "extract(epoch FROM clock_timestamp())")).one()
+        spans.append((float(row[0]), float(row[2])))
 
 
 spans: list = []

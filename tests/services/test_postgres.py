@@ -1,24 +1,23 @@
 """PostgreSQL: the migrations apply, and the store keeps rooms consistent across processes."""
 from __future__ import annotations
 
-import pytest
-
 import threading
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from config import TestConfig
 from facilitation import create_app
-from facilitation.cli import upgrade_database
+from facilitation.engine import SystemClock
 from facilitation.engine import commands as c
 from facilitation.engine.formats import FormatLibrary
-from facilitation.extensions import Database
-from facilitation.format_store import FORMATS_DIR
-from facilitation.models import Base
-from facilitation.store import RoomStore
-from facilitation.engine import SystemClock
+from facilitation.persistence.database import Database
+from facilitation.persistence.models import Base
+from facilitation.persistence.rooms import RoomStore
+from facilitation.persistence.saved_formats import FORMATS_DIR
+from facilitation.persistence.schema import upgrade_database
 
 pytestmark = pytest.mark.services
 
@@ -60,7 +59,7 @@ def test_two_stores_on_one_room_lose_no_update(pg_url):
             errors.append(exc)
 
     threads = [threading.Thread(target=post, args=(store, person, 10))
-               for store, person in zip([first, second, first, second], people)]
+               for store, person in zip([first, second, first, second], people, strict=False)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .engine import Format, FormatError, FormatLibrary
-from .extensions import Database
+from ..engine import Format, FormatError, FormatLibrary
+from ..engine.rules import FORMAT_NAME_MAX
+from .database import Database
 from .models import SavedFormat
 
-FORMATS_DIR = Path(__file__).resolve().parent / "formats"
+FORMATS_DIR = Path(__file__).resolve().parent.parent / "formats"
 DEFAULT_FORMAT = "balint-classic"
-NAME_MAX = 60
 
 
 class FormatStore:
@@ -34,7 +34,7 @@ class FormatStore:
 
     def save(self, fmt: Format, name: str) -> Format:
         """Keep a customized format under a name of the group's choosing (both languages)."""
-        name = name.strip()[:NAME_MAX]
+        name = name.strip()[:FORMAT_NAME_MAX]
         if not name:
             raise FormatError("saved format", "name", "is empty")
         slug_base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:24] or "format"

@@ -17,15 +17,14 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from .engine import Actor, Command, DomainError, Event, Format, Session, commands, dump, dump_format, load, load_format
-from .extensions import Database
-from .identity import new_room_code, new_token, normalize_code, token_hash
+from ..engine import Actor, Command, DomainError, Event, Format, Session, commands, dump, dump_format, load, load_format
+from .credentials import new_room_code, new_token, normalize_code, token_hash
+from .database import Database
 from .models import Credential, Room
-from .privacy import compact
 
 MAX_RETRIES = 8
 _rooms = Room.__table__
@@ -129,29 +128,27 @@ class RoomStore:
             s.add(Credential(token_hash=token_hash(token), room_id=room_id, person_id=None, kind="screen"))
         return token
 
-    def reset_presence(self) -> int:
-        """At the start of a lone process nobody is connected yet: forget stale connections.
-
-        Only for a single process; with several, a live process's connections must stay.
-        """
-        now = self.clock.now()
+    def live_room_ids(self) -> list[int]:
+        """Rooms whose content is not erased yet."""
         with self.db.session() as s:
-            room_ids = s.scalars(select(Room.id).where(Room.erased_at.is_(None))).all()
-        changed = 0
-        for room_id in room_ids:
-            with self.db.session() as s, s.begin():
-                room = s.get(Room, room_id)
-                session = load(room.state, self._format(room_id, room.format_doc))
-                if session.reset_presence(now):
-                    s.execute(update(Room).where(Room.id == room_id, Room.version == room.version)
-                              .values(state=dump(session), version=room.version + 1))
-                    changed += 1
-        self._kept.clear()
-        return changed
+            return list(s.scalars(select(Room.id).where(Room.erased_at.is_(None))))
+
+    def execute_in_every_room(self, command: Command) -> list[Outcome]:
+        """The server's own ``command`` in every live room; the outcomes that changed something."""
+        outcomes = []
+        for room_id in self.live_room_ids():
+            try:
+                outcome = self.execute(room_id, Actor.system(), command)
+            except DomainError:
+                continue  # ended or erased meanwhile
+            if outcome.events:
+                outcomes.append(outcome)
+        return outcomes
 
     def forget_erased(self) -> int:
-        """Drop kept sessions of rooms whose content was erased by another hand (the retention
-        purge, perhaps in another process): no case content outlives its room in memory either."""
+        """Drop kept sessions of rooms another process erased (its retention round or its end):
+        no case content outlives its room in this process's memory either. This process's own
+        erasures go through ``execute``, which never keeps an ended session."""
         if not self._kept:
             return 0
         with self.db.session() as s:
@@ -190,7 +187,7 @@ class RoomStore:
                 except _VersionConflict:
                     continue
                 if any(e.name == "ended" for e in outcome.events):
-                    compact(self.db, vacuum=False)  # no erased text left in the write-ahead log
+                    self.db.compact(vacuum=False)  # no erased text left in the write-ahead log
                 return outcome
             raise DomainError("bad_request", "The room is busy; please try again.")
 
@@ -221,7 +218,7 @@ class RoomStore:
             values = {"state": dump(session), "version": version + 1}
             ended = any(e.name == "ended" for e in events)
             if ended:
-                values["ended_at"] = values["erased_at"] = datetime.now(timezone.utc)
+                values["ended_at"] = values["erased_at"] = datetime.now(UTC)
             stored = conn.execute(
                 _rooms.update().where(_rooms.c.id == room_id, _rooms.c.version == version).values(**values)
             ).rowcount

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from .engine import DomainError, Session
-
+from ..engine import DomainError, Session
 
 
 def _sections() -> tuple[tuple[str, str], ...]:

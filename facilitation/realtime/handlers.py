@@ -13,65 +13,21 @@ import time
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
-from .engine import CLIENT_COMMANDS, LEAD, PUBLIC, Actor, DomainError, audience_of, commands, decode
-from .engine import format_view, personal_view, room_view
-from .extensions import socketio
-from .services import Connection, services
-from .store import Outcome
+from ..engine import CLIENT_COMMANDS, DomainError, audience_of, commands, decode, format_view, personal_view
+from ..extensions import socketio
+from ..services import services
+from .broadcast import audience_room, broadcast, messages, person_room, stamped_view
+from .connections import Connection
 
 log = logging.getLogger("krug.realtime")
-
-
-def _room(room_id: int, audience: str) -> str:
-    return f"r{room_id}:{audience}"
-
-
-def _person_room(room_id: int, person_id: str) -> str:
-    return f"r{room_id}:p:{person_id}"
-
-
-def _stamped_view(session, audience: str, version: int, code: str, now: float | None = None) -> dict:
-    now = services().clock.now() if now is None else now
-    view = room_view(session, audience, now)
-    view.update(v=version, code=code, server_now=now, grace=current_app.config["PRESENCE_GRACE_SECONDS"])
-    return view
-
-
-def broadcast(outcome: Outcome) -> None:
-    """Send the new state to every audience of the room, and personal views where they changed."""
-    if not outcome.events:
-        return
-    for target, event, payload in _messages(outcome):
-        socketio.emit(event, payload, to=target)
-
-
-def _messages(outcome: Outcome) -> list[tuple[str | list[str], str, dict]]:
-    """Every payload of one change, built before the first is sent: sending yields to other
-    green threads, and the store's kept session may take the next command meanwhile."""
-    session = outcome.session
-    now = services().clock.now()  # one instant for both, or they would never be equal
-    public = _stamped_view(session, PUBLIC, outcome.version, outcome.code, now)
-    lead = _stamped_view(session, LEAD, outcome.version, outcome.code, now)
-    if lead == public:
-        # Most changes look the same to both audiences (no hidden card, nobody at the door, no
-        # closed vote): one emit then encodes and compresses the snapshot once for everyone.
-        messages = [([_room(outcome.room_id, PUBLIC), _room(outcome.room_id, LEAD)], "room_state", public)]
-    else:
-        messages = [(_room(outcome.room_id, PUBLIC), "room_state", public),
-                    (_room(outcome.room_id, LEAD), "room_state", lead)]
-    changed = {pid for event in outcome.events for pid in event.private_for}
-    for person_id in changed:
-        messages.append((_person_room(outcome.room_id, person_id), "me",
-                         personal_view(session, Actor(person_id=person_id))))
-    return messages
 
 
 def _enter_rooms(sid: str, conn: Connection, session) -> None:
     audience = audience_of(session, conn.actor)
     if audience != conn.audience:
-        leave_room(_room(conn.room_id, conn.audience), sid=sid)
+        leave_room(audience_room(conn.room_id, conn.audience), sid=sid)
         conn.audience = audience
-    join_room(_room(conn.room_id, audience), sid=sid)
+    join_room(audience_room(conn.room_id, audience), sid=sid)
 
 
 def _refuse(err: DomainError) -> None:
@@ -102,15 +58,15 @@ def on_connect(auth):
     conn = Connection(identity.room_id, identity.code, identity.actor, audience_of(outcome.session, identity.actor))
     svc.connections[request.sid] = conn
     log.info("connect room=%s screen=%s", conn.room_id, identity.actor.screen)
-    messages = _messages(outcome) if outcome.events else []
+    changes = messages(outcome) if outcome.events else []
     me = personal_view(outcome.session, conn.actor)
-    own = _stamped_view(outcome.session, conn.audience, outcome.version, conn.code)
+    own = stamped_view(outcome.session, conn.audience, outcome.version, conn.code)
     fmt = format_view(outcome.session, conn.audience)
-    for target, event, payload in messages:  # before joining: this connection gets its own just below
+    for target, event, payload in changes:  # before joining: this connection gets its own just below
         socketio.emit(event, payload, to=target)
-    join_room(_room(conn.room_id, conn.audience))
+    join_room(audience_room(conn.room_id, conn.audience))
     if identity.actor.person_id:
-        join_room(_person_room(conn.room_id, identity.actor.person_id))
+        join_room(person_room(conn.room_id, identity.actor.person_id))
     socketio.emit("me", me, to=request.sid)
     if fmt is not None:
         socketio.emit("room_format", fmt, to=request.sid)
@@ -164,7 +120,7 @@ def on_sync(_payload=None):
         return err.as_ack()
     _enter_rooms(request.sid, conn, session)
     return {"ok": True, "me": personal_view(session, conn.actor), "format": format_view(session, conn.audience),
-            "state": _stamped_view(session, conn.audience, version, conn.code)}
+            "state": stamped_view(session, conn.audience, version, conn.code)}
 
 
 def _command(event: str, payload) -> dict:

@@ -8,21 +8,32 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import redis
 import segno
 from flask import (
-    Blueprint, Response, abort, current_app, jsonify, make_response, redirect, render_template,
-    request, send_file, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
 )
 
-from . import PROJECT_ROOT
-from .engine import DomainError, FormatError, customize
+from ..engine import DomainError, FormatError, customize
+from ..persistence.credentials import normalize_code
+from ..realtime.broadcast import broadcast
+from ..services import services
+from .export import presenter_export
 from .i18n import COOKIE, LANGUAGES, catalogue, select_locale
-from .identity import normalize_code
 from .network import public_url
-from .realtime import broadcast
-from .services import services
 
 bp = Blueprint("web", __name__)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 VENDOR = {
     "socket.io.min.js": Path("node_modules/socket.io-client/dist/socket.io.min.js"),
@@ -214,8 +225,6 @@ def export_case():
     """The presenter downloads their own case. Header ``Authorization: Bearer <token>``;
     body ``{note?}`` (the private note lives only on the phone; it is added if sent).
     Returns a Markdown attachment; 403 ``not_presenter`` for anyone else."""
-    from .export import presenter_export
-
     header = request.headers.get("Authorization", "")
     identity = services().rooms.identify(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
     if identity is None or identity.actor.person_id is None:
@@ -240,19 +249,14 @@ def export_case():
 @bp.get("/healthz")
 def healthz():
     """Readiness for operators and load balancers: the database answers, and Redis when configured."""
-    from sqlalchemy import text
-
     status = {"ok": True, "database": True}
     try:
-        with services().db.session() as s:
-            s.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 — any failure means unhealthy
+        services().db.ping()
+    except Exception:
         current_app.logger.exception("health check: database failed")
         status.update(ok=False, database=False)
     queue = current_app.config.get("MESSAGE_QUEUE")
     if queue:
-        import redis
-
         try:
             redis.Redis.from_url(queue, socket_connect_timeout=2, socket_timeout=2).ping()
             status["message_queue"] = True

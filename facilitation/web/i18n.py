@@ -5,7 +5,7 @@ as JSON from ``/i18n/<lang>.json``; ``t()`` in ``static/krug.js`` looks strings 
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -15,7 +15,7 @@ from flask import request
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "en"
 COOKIE = "krug_lang"
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def select_locale() -> str:
@@ -38,7 +38,7 @@ def compile_catalogues() -> None:
             write_mo(mo_file, catalog)
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     """msgid -> translated text for one language (English falls back to the id)."""
     po_path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"

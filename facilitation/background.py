@@ -1,0 +1,45 @@
+"""The loops ``python app.py`` starts beside the server. Nothing in the package imports this
+module: the loops call inward (retention, presence) and survive a bad round, logging no content.
+"""
+from __future__ import annotations
+
+import logging
+
+from .engine import commands
+from .persistence.retention import purge_expired
+from .realtime.presence import presence_round
+from .services import services
+
+log = logging.getLogger("krug.background")
+
+
+def forget_old_connections(app) -> int:
+    """A lone process starting again: nobody is connected yet, whatever the rooms remember.
+
+    Only for a single process; with several, a live process's connections must stay.
+    """
+    with app.app_context():
+        return len(services().rooms.execute_in_every_room(commands.ResetPresence()))
+
+
+def run_retention_job(app, socketio, interval_seconds: float = 300.0) -> None:
+    """Every few minutes: expire rooms past the retention window, drop kept sessions of rooms
+    other processes erased."""
+    while True:
+        socketio.sleep(interval_seconds)
+        with app.app_context():
+            try:
+                purge_expired(services().rooms, app.config["RETENTION_HOURS"])
+                services().rooms.forget_erased()
+            except Exception:
+                log.exception("retention purge failed")
+
+
+def run_presence_job(app, socketio) -> None:
+    """With several processes: a heartbeat, and forgetting the connections of processes gone."""
+    while True:
+        try:
+            presence_round(app)
+        except Exception:
+            log.exception("presence round failed")
+        socketio.sleep(app.config["PROCESS_HEARTBEAT_SECONDS"])
