@@ -102,7 +102,7 @@
   $('c-request-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var text = requestText.value.trim();
-    if (!text) { K.toast(t('The text is empty.'), 'error'); return; }
+    if (!text) { K.toast(K.errorText('empty_text'), 'error'); return; }
     send('set_request', { text: text }).then(function (ack) {
       if (ack.ok) { requestDirty = false; K.toast(t('Saved'), 'info', 1800); }
     });
@@ -167,7 +167,7 @@
     if (live) {
       $('c-back').disabled = phase.index <= 0;
       $('c-next').disabled = phase.index >= total - 1;
-      $('c-next').setAttribute('title', phase.index >= total - 1 ? t('This is the last phase; end the session instead.') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) }));
+      $('c-next').setAttribute('title', phase.index >= total - 1 ? K.errorText('no_next_phase') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) }));
       var paused = state.timer && state.timer.paused_remaining !== null;
       setText($('c-pause'), paused ? t('Resume') : t('Pause'));
       $('c-pause').setAttribute('aria-pressed', paused ? 'true' : 'false');

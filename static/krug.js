@@ -17,9 +17,13 @@
   // ------------------------------------------------------------------ i18n
 
   var catalogue = {};
+  var serverErrors = {};
   var i18nReady = fetch('/i18n/' + LANG + '.json', { credentials: 'same-origin' })
     .then(function (r) { return r.ok ? r.json() : {}; })
-    .then(function (data) { catalogue = data || {}; })
+    .then(function (data) {
+      catalogue = (data && data.messages) || {};
+      serverErrors = (data && data.errors) || {};
+    })
     .catch(function () { catalogue = {}; });
 
   /** Translate an English message id; {name} placeholders are filled from params. */
@@ -190,50 +194,13 @@
     observer: N_('Observer'), screen: N_('Screen')
   };
   var CIRCLE_ROLES = ['leader', 'coleader', 'participant'];
-  var LIMITS = { name: 40, title: 80, pitch: 400, sentences: 3, request: 500, card: 500 };
+  // The engine's limits, rendered into the page (rules.TEXT_LIMITS).
+  var LIMITS = JSON.parse(document.documentElement.getAttribute('data-limits') || '{}');
   var GRACE_SECONDS = 90;
 
-  var ERRORS = {
-    bad_request: N_('The request is malformed.'),
-    unknown_event: N_('This event does not exist.'),
-    not_authenticated: N_('This device has no valid token for the room.'),
-    not_leader: N_('Only the leader or co-leader may do this.'),
-    not_main_leader: N_('Only the leader may do this.'),
-    not_in_circle: N_('Only people in the circle may do this.'),
-    not_presenter: N_('Only the presenter may do this.'),
-    not_author: N_('Only its author or a leader may do this.'),
-    presenter_is_silent: N_('The presenter is outside the circle and listens in this phase.'),
-    phase_closed: N_('This phase does not take that kind of contribution.'),
-    session_not_started: N_('The session has not started yet.'),
-    already_started: N_('The session has already started.'),
-    session_ended: N_('The session has ended.'),
-    too_few_people: N_('At least two people must be in the circle to start.'),
-    room_full: N_('The circle is full (12 people).'),
-    no_next_phase: N_('This is the last phase; end the session instead.'),
-    no_previous_phase: N_('This is the first phase.'),
-    already_paused: N_('The timer is already paused.'),
-    not_paused: N_('The timer is not paused.'),
-    vote_open: N_('A vote is open.'),
-    no_vote_open: N_('No vote is open.'),
-    vote_not_closed: N_('The vote has not been closed yet.'),
-    no_tie: N_('There is no tie to break.'),
-    budget_spent: N_('You have used all your votes.'),
-    not_a_candidate: N_('That case is not on the ballot.'),
-    no_vote_to_retract: N_('You have no vote on that case.'),
-    no_nominations: N_('Nobody has nominated a case yet.'),
-    nomination_used: N_('That case is already being discussed.'),
-    too_many_nominations: N_('You have nominated as many cases as allowed.'),
-    not_found: N_('No such item.'),
-    too_many_cards: N_('You have posted as many cards as allowed in this phase.'),
-    too_long: N_('The text is too long.'),
-    empty_text: N_('The text is empty.'),
-    unknown_person: N_('No such person in this room.'),
-    no_case: N_('No case is assigned for this part of the session.'),
-    leader_cannot_leave: N_('Hand leadership to someone else before leaving.'),
-    observers_not_allowed: N_('This room does not take observers.'),
-    room_locked: N_('The leader has closed the room to newcomers.'),
-    rate_limited: N_('Too many attempts; please wait and try again.'),
-    server_error: N_('Something went wrong on the server.'),
+  // Error texts come from the server's catalogue (``errors`` in /i18n/<lang>.json), already in
+  // this language; only the failures the browser itself detects are worded here.
+  var CLIENT_ERRORS = {
     offline: N_('No connection right now. Please try again in a moment.'),
     timeout: N_('The server did not answer in time. Please try again.')
   };
@@ -241,7 +208,8 @@
   function errorText(error) {
     if (!error) return t('Something went wrong.');
     var code = typeof error === 'string' ? error : error.code;
-    if (code && ERRORS[code]) return t(ERRORS[code]);
+    if (code && serverErrors[code]) return serverErrors[code];
+    if (code && CLIENT_ERRORS[code]) return t(CLIENT_ERRORS[code]);
     return t('Something went wrong.');
   }
 
@@ -1020,7 +988,7 @@
   window.Krug = {
     LANG: LANG, CODE: CODE, FACE: FACE, LIMITS: LIMITS, CARD_KINDS: CARD_KINDS,
     NOMINATION_KINDS: NOMINATION_KINDS, CIRCLE_ROLES: CIRCLE_ROLES, KIND_LABEL: KIND_LABEL,
-    KIND_PLURAL: KIND_PLURAL, ROLE_LABEL: ROLE_LABEL, ERRORS: ERRORS,
+    KIND_PLURAL: KIND_PLURAL, ROLE_LABEL: ROLE_LABEL,
     t: t, N_: N_, pick: pick, ready: i18nReady,
     h: h, s: s, clear: clear, setText: setText, show: show, $: $, patch: patch,
     store: store, keys: keys, forgetRoom: forgetRoom, clientId: clientId,

@@ -80,16 +80,16 @@
       }
       var code = data.error && data.error.code;
       if (code === 'room_full') {
-        joinError_(t('The circle is full (12 people).') + ' ' + t('You can still join as an observer in the outer circle.'), true);
+        joinError_(K.errorText('room_full') + ' ' + t('You can still join as an observer in the outer circle.'), true);
       } else if (code === 'session_ended') {
         K.forgetRoom(CODE);
         showOnly('p-ended');
       } else if (code === 'not_found') {
         joinError_(t('No room with this code.'));
       } else if (code === 'observers_not_allowed') {
-        joinError_(t('This room does not take observers.'));
+        joinError_(K.errorText('observers_not_allowed'));
       } else if (code === 'room_locked') {
-        joinError_(t('The leader has closed the room to newcomers.'));
+        joinError_(K.errorText('room_locked'));
       } else if (code === 'rate_limited') {
         joinError_(t('Too many attempts. Please wait {n} seconds and try again.', { n: (data.error.details || {}).retry_after || 60 }));
       } else {
@@ -311,8 +311,8 @@
   $('request-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var text = requestText.value.trim();
-    if (!text) { K.toast(t('The text is empty.'), 'error'); return; }
-    if (text.length > LIMITS.request) { K.toast(t('The text is too long.'), 'error'); return; }
+    if (!text) { K.toast(K.errorText('empty_text'), 'error'); return; }
+    if (text.length > LIMITS.request) { K.toast(K.errorText('too_long'), 'error'); return; }
     $('request-btn').disabled = true;
     room.send('set_request', { text: text }).then(function (ack) {
       $('request-btn').disabled = false;
@@ -445,7 +445,7 @@
     var title = nomTitle.value.trim();
     var pitch = nomPitch.value.trim();
     if (!title) { K.toast(t('Please give the case a short title.'), 'error'); nomTitle.focus(); return; }
-    if (title.length > LIMITS.title || pitch.length > LIMITS.pitch) { K.toast(t('The text is too long.'), 'error'); return; }
+    if (title.length > LIMITS.title || pitch.length > LIMITS.pitch) { K.toast(K.errorText('too_long'), 'error'); return; }
     if (K.countSentences(pitch) > LIMITS.sentences) {
       K.toast(t('A pitch has at most 3 sentences.'), 'error');
       nomPitch.focus();
@@ -527,8 +527,8 @@
   $('compose-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var text = composeText.value.trim();
-    if (!text) { K.toast(t('The text is empty.'), 'error'); composeText.focus(); return; }
-    if (text.length > LIMITS.card) { K.toast(t('The text is too long.'), 'error'); return; }
+    if (!text) { K.toast(K.errorText('empty_text'), 'error'); composeText.focus(); return; }
+    if (text.length > LIMITS.card) { K.toast(K.errorText('too_long'), 'error'); return; }
     if (!composeKind || !room || !room.outbox) return;
     room.outbox.add('post_card', { kind: composeKind, text: text });
     composeText.value = '';

@@ -106,7 +106,10 @@ def test_socket_client_and_catalogues_are_served_locally(client):
     script = client.get("/vendor/socket.io.min.js")
     assert script.status_code == 200 and b"io" in script.data
     assert client.get("/vendor/other.js").status_code == 404
-    assert client.get("/i18n/ru.json").json["Krug"] == "Круг"
+    ru = client.get("/i18n/ru.json").json
+    assert ru["messages"]["Krug"] == "Круг" and ru["errors"]["room_full"] == "Круг заполнен (12 человек)."
+    en = client.get("/i18n/en.json").json
+    assert en["messages"] == {} and en["errors"]["room_full"] == "The circle is full (12 people)."
     assert client.get("/i18n/de.json").status_code == 404
 
 

@@ -39,10 +39,11 @@ VOTE_BUDGET_MAX = 5
 EXTEND_MINUTES = (-10, 30)
 FORMAT_NAME_MAX = 60
 
-# The limits a browser needs to help people type (maxlength, counters), by field.
+# The limits a browser needs to help people type (maxlength, counters): characters by field,
+# and the sentences of a pitch.
 TEXT_LIMITS = {
     "name": NAME_MAX, "title": TITLE_MAX, "pitch": PITCH_MAX, "request": REQUEST_MAX,
-    "card": CARD_MAX, "format_name": FORMAT_NAME_MAX,
+    "card": CARD_MAX, "format_name": FORMAT_NAME_MAX, "sentences": PITCH_SENTENCES,
 }
 
 

@@ -177,4 +177,4 @@ def on_unknown(event, *_args):
 def on_error(exc):
     """An unexpected failure: logged (without payload) and acknowledged as an error."""
     current_app.logger.exception("handler failed: %s", type(exc).__name__)
-    return {"ok": False, "error": {"code": "server_error", "message": "Something went wrong on the server."}}
+    return DomainError("server_error").as_ack()

@@ -29,7 +29,7 @@ from ..persistence.credentials import normalize_code
 from ..realtime.broadcast import broadcast
 from ..services import services
 from .export import presenter_export
-from .i18n import COOKIE, LANGUAGES, catalogue, select_locale
+from .i18n import COOKIE, LANGUAGES, browser_catalogue, select_locale
 from .network import public_url
 
 bp = Blueprint("web", __name__)
@@ -203,7 +203,7 @@ def i18n_catalogue(lang: str):
     """The browser's copy of the server's catalogue for one language."""
     if lang not in LANGUAGES:
         abort(404)
-    response = jsonify(catalogue(lang))
+    response = jsonify(browser_catalogue(lang))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 

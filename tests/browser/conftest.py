@@ -257,7 +257,7 @@ def socket_client(server: LiveServer, token: str) -> Client:
 
 def i18n(server: LiveServer, lang: str) -> dict[str, str]:
     """The catalogue the pages use, so expectations name the English msgid."""
-    return requests.get(f"{server.url}/i18n/{lang}.json", timeout=5).json()
+    return requests.get(f"{server.url}/i18n/{lang}.json", timeout=5).json()["messages"]
 
 
 class Tr:
