@@ -1,7 +1,7 @@
 """Configuration classes, every value read from a ``KRUG_*`` environment variable.
 
-Operators' scripts and the benchmark rely on these names (ENGINEERING.md); keep them stable
-and document any new one in the README.
+Operators' scripts and the benchmark rely on these names; keep them stable and document any
+new one in the README's configuration table.
 """
 from __future__ import annotations
 

@@ -49,4 +49,4 @@ def require_service(name: str, reason: str) -> None:
     """Skip on a laptop without the service; in CI a missing service is a failure."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{name} is required in CI but unavailable: {reason}")
-    pytest.skip(f"{name} unavailable ({reason}); set it up as in ENGINEERING.md to run this test")
+    pytest.skip(f"{name} unavailable ({reason}); start PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (README, Tests) to run this test")
