@@ -20,13 +20,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import SCREENS, Tr, join_over_http, ok, parse_clock, start_server
+from .conftest import CLOCK_TEXT, SCREENS, Tr, join_over_http, ok, parse_clock, start_server
 from ..conftest import require_service
 from ..live import Client, free_port
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import WebDriverException
+    from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException, TimeoutException,
+                                            WebDriverException)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.client_config import ClientConfig
     from selenium.webdriver.remote.remote_connection import RemoteConnection
@@ -154,9 +155,15 @@ class Phone:
     def __init__(self, driver) -> None:
         self.driver = driver
 
-    def until(self, what: str, condition, timeout: float = WAIT):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(
-            lambda d: condition(), message=f"WebKit phone: {what}")
+    def until(self, what, condition, timeout: float = WAIT):
+        """``condition()`` within ``timeout``; else fails saying ``what`` (a callable is asked then)."""
+        # The page rebuilds lists and the clock as states arrive: an element read half-way may go.
+        wait = WebDriverWait(self.driver, timeout, poll_frequency=0.1,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+        try:
+            return wait.until(lambda d: condition())
+        except TimeoutException:
+            pytest.fail(f"WebKit phone, after {timeout} s: {what() if callable(what) else what}")
 
     def el(self, element_id: str):
         return self.driver.find_element(By.ID, element_id)
@@ -165,7 +172,7 @@ class Phone:
         return self.el(element_id).text.strip()
 
     def shows(self, element_id: str, text: str) -> None:
-        self.until(f"#{element_id} shows {text!r} (has {self.text(element_id)!r})",
+        self.until(lambda: f"#{element_id} should show {text!r}, shows {self.text(element_id)!r}",
                    lambda: self.el(element_id).is_displayed() and self.text(element_id) == text)
 
     def watch_errors(self) -> None:
@@ -178,8 +185,14 @@ class Phone:
     def storage(self, key: str) -> str | None:
         return self.driver.execute_script("return window.localStorage.getItem(arguments[0])", key)
 
-    def clock(self) -> int:
-        return parse_clock(self.driver.find_element(By.CSS_SELECTOR, "#p-clock .cd-time").text)
+    def clock(self) -> int | None:
+        """Seconds left on the countdown; None before it shows a time (its placeholder is –:––)."""
+        text = self.driver.find_element(By.CSS_SELECTOR, "#p-clock .cd-time").text
+        return parse_clock(text) if CLOCK_TEXT.match(text.strip()) else None
+
+    def clock_below(self, seconds: float) -> bool:
+        left = self.clock()
+        return left is not None and 0 < left < seconds
 
     def my_cards(self) -> list[tuple[str, str]]:
         return [(li.find_element(By.CLASS_NAME, "card-text").text, li.find_element(By.CLASS_NAME, "card-meta").text)
@@ -224,10 +237,10 @@ def test_phone_in_webkit_joins_posts_sees_phases_and_countdown_and_survives_a_re
         phone.shows("p-phase-title", titles[0])
         phone.shows("p-step", tr("Step {i} of {n}", i=1, n=PHASES))
         assert phone.el("p-lobby").is_displayed() is False
-        phone.until("a countdown", lambda: phone.el("p-clock").is_displayed() and phone.driver.find_elements(By.CSS_SELECTOR, "#p-clock .cd-time"))
-        first = phone.clock()
-        assert 0 < first <= 600 * SCALE, first  # the check-in: 10 minutes, scaled
-        phone.until(f"the countdown moves on from {first}", lambda: 0 < phone.clock() < first, timeout=3)
+        phone.until("a countdown", lambda: phone.el("p-clock").is_displayed() and phone.clock_below(600 * SCALE + 1))
+        first = phone.clock()  # the check-in: 10 minutes, scaled
+        assert first, "the countdown went blank"
+        phone.until(f"the countdown moves on from {first}", lambda: phone.clock_below(first), timeout=3)
 
         # ---- a check-in card from the phone reaches the leader, signed with the phone's person
         text = "Устала, но рада быть здесь"
@@ -252,13 +265,13 @@ def test_phone_in_webkit_joins_posts_sees_phases_and_countdown_and_survives_a_re
         assert sorted(p["name"] for p in after["people"]) == ["Boris", "Lea", "Анна"]
         assert [p["name"] for p in after["people"] if p["id"] == anna["id"]] == ["Анна"]
         assert [c["text"] for c in after["cards"]] == [text]
-        phone.until("the countdown after the reload", lambda: 0 < phone.clock() < first)
+        phone.until("the countdown after the reload", lambda: phone.clock_below(first))
 
         # ---- the next phase reaches the reconnected page
         ok(leader.emit("next_phase"))
         phone.shows("p-phase-title", titles[1])
         phone.shows("p-step", tr("Step {i} of {n}", i=2, n=PHASES))
-        phone.until("the vote phase's countdown", lambda: phone.clock() > 0)
+        phone.until("the vote phase's countdown", lambda: phone.clock_below(600 * SCALE + 1))
         phone.shot("03-vote-ru")
         phone.assert_no_errors()
     finally:
