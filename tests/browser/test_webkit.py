@@ -20,14 +20,18 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import CLOCK_TEXT, SCREENS, Tr, join_over_http, ok, parse_clock, start_server
 from ..conftest import require_service
 from ..live import Client, free_port
+from .conftest import CLOCK_TEXT, SCREENS, Tr, join_over_http, ok, parse_clock, start_server
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException, TimeoutException,
-                                            WebDriverException)
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        TimeoutException,
+        WebDriverException,
+    )
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.client_config import ClientConfig
     from selenium.webdriver.remote.remote_connection import RemoteConnection
