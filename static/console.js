@@ -112,7 +112,7 @@
 
   function render() {
     if (!state || !me) return;
-    if (state.status === 'ended') { K.setFamily(null); showOnly('c-ended'); return; }
+    if (state.status === 'ended') { K.setFamily(null); showEnded(); return; }
     if (!leading()) {
       showOnly('c-problem');
       setText($('c-problem-title'), t('You are not leading this session'));
@@ -451,21 +451,31 @@
   });
   setInterval(function () { if (state && state.status !== 'ended' && leading()) renderPeople(); }, 5000);
 
+  /** The end: and for a leader, the way to the content-free debrief. */
+  function showEnded() {
+    show($('c-debrief'), !!K.store.get(K.keys.debrief(CODE)));
+    showOnly('c-ended');
+  }
+
   // ------------------------------------------------------------------ start
 
   K.ready.then(function () {
     var token = K.store.get(K.keys.token(CODE));
     if (!token) {
-      showOnly(K.store.get(K.keys.ended(CODE)) ? 'c-ended' : 'c-problem');
+      if (K.store.get(K.keys.ended(CODE))) showEnded(); else showOnly('c-problem');
       return;
     }
     room = K.connect({
       token: token,
       onState: function (s) { state = s; render(); },
       onMe: function (m) { me = m; render(); },
+      onEnded: function () {
+        K.wipe('c-room');
+        showEnded();
+      },
       onAuthFail: function () {
         K.store.remove(K.keys.token(CODE));
-        showOnly(K.store.get(K.keys.ended(CODE)) ? 'c-ended' : 'c-problem');
+        if (K.store.get(K.keys.ended(CODE))) showEnded(); else showOnly('c-problem');
       }
     });
   });

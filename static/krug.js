@@ -137,11 +137,17 @@
     note: function (code) { return 'krug:' + code + ':note'; },
     outbox: function (code) { return 'krug:' + code + ':outbox'; },
     draft: function (code, what) { return 'krug:' + code + ':draft:' + what; },
-    ended: function (code) { return 'krug:' + code + ':ended'; }
+    ended: function (code) { return 'krug:' + code + ':ended'; },
+    // Outside the room's own prefix: the one thing a leader's device keeps after the end is the
+    // key to the content-free debrief.
+    debrief: function (code) { return 'krug-debrief:' + code; }
   };
 
-  /** Forget everything this device holds about a room (after the session ends). */
-  function forgetRoom(code) {
+  /**
+   * Forget everything this device holds about a room: its token, the private note, the outbox,
+   * drafts. ``ended`` also remembers that the session is over, so the page says so.
+   */
+  function forgetRoom(code, ended) {
     var prefix = 'krug:' + code + ':';
     try {
       var doomed = [];
@@ -151,7 +157,13 @@
       }
       doomed.forEach(function (k) { window.localStorage.removeItem(k); });
     } catch (e) { /* ignore */ }
-    store.set(keys.ended(code), String(Date.now()));
+    if (ended !== false) store.set(keys.ended(code), String(Date.now()));
+  }
+
+  /** Empty a face's room view for good (its content must not outlive the session on a device). */
+  function wipe(id) {
+    var node = document.getElementById(id);
+    if (node) node.textContent = '';
   }
 
   /**
@@ -656,10 +668,16 @@
       if (reason === 'io server disconnect') setTimeout(function () { socket.connect(); }, 1000);
     });
     socket.on('connect_error', function (err) {
-      if (isAuthError(err)) {
+      var over = !!(err && err.data && err.data.code === 'session_ended');
+      if (over || isAuthError(err)) {
         clearTimeout(connectingTimer);
         banner.set(null);
         socket.disconnect();
+        // The room is over for this device, or its token is refused: nothing of it stays here.
+        room.ended = true;
+        if (over && err.data.details && err.data.details.debrief) store.set(keys.debrief(CODE), room.token);
+        forgetRoom(CODE, over);
+        if (over && opts.onEnded) opts.onEnded(null);
         if (opts.onAuthFail) opts.onAuthFail();
         return;
       }
@@ -684,7 +702,8 @@
       if (!state.waiting) withFormat(state, room.format);
       if (state.status === 'ended' && !room.ended) {
         room.ended = true;
-        forgetRoom(CODE);
+        if (room.me && (room.me.role === 'leader' || room.me.role === 'coleader')) store.set(keys.debrief(CODE), room.token);
+        forgetRoom(CODE, true);
         banner.set(null);
         setTimeout(function () { socket.disconnect(); }, 200);
         if (opts.onEnded) opts.onEnded(state);
@@ -991,7 +1010,7 @@
     KIND_PLURAL: KIND_PLURAL, ROLE_LABEL: ROLE_LABEL,
     t: t, N_: N_, pick: pick, ready: i18nReady,
     h: h, s: s, clear: clear, setText: setText, show: show, $: $, patch: patch,
-    store: store, keys: keys, forgetRoom: forgetRoom, clientId: clientId,
+    store: store, keys: keys, forgetRoom: forgetRoom, wipe: wipe, clientId: clientId,
     familyOf: familyOf, setFamily: setFamily, errorText: errorText,
     toast: toast, banner: banner, clock: clock, serverNow: serverNow, remaining: remaining,
     formatClock: formatClock, formatTimeOfDay: formatTimeOfDay,

@@ -118,7 +118,13 @@
       token: token,
       onState: function (s) { state = s; render(); },
       onMe: function (m) { me = m; render(); },
-      onEnded: function () { $('note-text').value = ''; mine = []; },
+      onEnded: function () {
+        // Nothing typed in the room stays on this phone, not even in the page's hidden parts.
+        $('note-text').value = '';
+        mine = [];
+        K.wipe('p-room');
+        showOnly('p-ended');
+      },
       onAuthFail: function () {
         K.store.remove(K.keys.token(CODE));
         room = null;

@@ -280,6 +280,7 @@
       outbox: false,
       onState: function (s) { state = s; render(); },
       onMe: function () {},
+      onEnded: function () { K.wipe('s-run'); K.wipe('s-lobby'); showOnly('s-ended'); },
       onAuthFail: function () {
         K.store.remove(K.keys.screen(CODE));
         if (K.store.get(K.keys.ended(CODE))) showOnly('s-ended');

@@ -71,12 +71,16 @@ def imports(top_level_only: bool) -> dict[str, list[tuple[str, ast.AST, bool]]]:
     for module, path in modules().items():
         tree = ast.parse(path.read_text(), str(path))
         in_function: set[int] = set()
+        type_checking: set[int] = set()
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 in_function.update(id(child) for child in ast.walk(node) if child is not node)
+            # Imports only for type checkers never run, so they make no cycle.
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                type_checking.update(id(child) for child in ast.walk(node) if child is not node)
         entries = []
         for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in type_checking:
                 nested = id(node) in in_function
                 if top_level_only and nested:
                     continue

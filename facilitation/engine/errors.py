@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
     "session_not_started": "The session has not started yet.",
     "already_started": "The session has already started.",
     "session_ended": "The session has ended.",
+    "session_not_ended": "The debrief opens when the session has ended.",
     "too_few_people": "At least two people must be in the circle to start.",
     "room_full": "The circle is full (12 people).",
     "no_next_phase": "This is the last phase; end the session instead.",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from . import commands as c
 from .casework import CaseCommands
+from .debrief import debrief_record
 from .entities import Actor, Card, Case, Event, Nomination, Person, PhaseRun
 from .errors import DomainError
 from .formats import Format, PhaseSpec
@@ -223,8 +224,11 @@ class Session(PeopleCommands, CaseCommands):
         self.ended_at = now
         if self.timer and not self.timer.paused:
             self.timer.pause(now)
+        # The debrief is made while the cards can still be counted; it holds no typed text.
+        record = debrief_record(self, now)
+        leaders = sorted(p.id for p in self.people.values() if p.role in LEADING and p.present)
         self.erase_content()
-        return [Event("ended", {}, private_for=tuple(self.people))]
+        return [Event("ended", {"record": record, "debrief_for": leaders}, private_for=tuple(self.people))]
 
     def erase_content(self) -> None:
         """Forget every piece of case content: names, titles, pitches, requests, cards.

@@ -14,6 +14,7 @@ from .models import SavedFormat
 
 FORMATS_DIR = Path(__file__).resolve().parent.parent / "formats"
 DEFAULT_FORMAT = "balint-classic"
+OWN_FORMAT_PREFIX = "own-"  # every saved format's id starts so: never a built-in one
 
 
 class FormatStore:
@@ -41,10 +42,10 @@ class FormatStore:
         document = fmt.to_dict()
         with self.db.session() as s, s.begin():
             taken = set(s.scalars(select(SavedFormat.slug)).all()) | set(self.library.formats)
-            slug, n = f"own-{slug_base}", 1
+            slug, n = f"{OWN_FORMAT_PREFIX}{slug_base}", 1
             while slug in taken:
                 n += 1
-                slug = f"own-{slug_base}-{n}"
+                slug = f"{OWN_FORMAT_PREFIX}{slug_base}-{n}"
             document.update(id=slug, name={"ru": name, "en": name})
             self.library.parse(document, f"saved format {slug}")  # validate before storing
             s.add(SavedFormat(slug=slug, document=json.dumps(document, ensure_ascii=False)))

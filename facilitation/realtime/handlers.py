@@ -38,8 +38,9 @@ def _refuse(err: DomainError) -> None:
 @socketio.on("connect")
 def on_connect(auth):
     """Connect with ``auth = {token, previous?}`` (``previous``: this device's last connection id,
-    so one that died with a crashed process stops counting as online). Refused with {code: not_authenticated} when the token is
-    unknown. On success the server emits ``me``, ``room_format`` (not to people at the door) and
+    so one that died with a crashed process stops counting as online). Refused with
+    {code: not_authenticated} when the token is unknown, and with {code: session_ended} (details
+    {debrief: true} for the room's leaders) once the room is over. On success the server emits ``me``, ``room_format`` (not to people at the door) and
     ``room_state`` to this connection."""
     svc = services()
     token = auth.get("token") if isinstance(auth, dict) else None
@@ -49,6 +50,8 @@ def on_connect(auth):
         if wait is not None:
             _refuse(DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait))
         _refuse(DomainError("not_authenticated"))
+    if identity.after_end:
+        _refuse(DomainError("session_ended", debrief=identity.after_end == "debrief"))
     previous = auth.get("previous") if isinstance(auth.get("previous"), str) else None
     try:
         outcome = svc.rooms.execute(identity.room_id, identity.actor,

@@ -2,6 +2,7 @@
 the room, and only in the presenter's hands, before the session ends."""
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..engine import DomainError, Session
@@ -22,7 +23,7 @@ def presenter_export(session: Session, person_id: str, note: str = "") -> str:
     cases = [case for case in session.cases if case.presenter_id == person_id]
     if not cases:
         raise DomainError("not_presenter")
-    lines = [f"# {_('Krug')} — {session.format.name.get('en')}", ""]
+    lines = [f"# {_('Krug')} — {session.format.name.get(str(get_locale()), session.format.name['en'])}", ""]
     for case in cases:
         lines += [f"## {_('Case')} {case.number}: {case.title or '—'}", ""]
         if case.request:

@@ -229,6 +229,8 @@ def export_case():
     identity = services().rooms.identify(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
     if identity is None or identity.actor.person_id is None:
         return _error(DomainError("not_authenticated"), 401)
+    if identity.after_end:
+        return _error(DomainError("session_ended"), 410)
     body = request.get_json(silent=True) or {}
     note = body.get("note", "") if isinstance(body, dict) else ""
     if not isinstance(note, str) or len(note) > 20_000:
