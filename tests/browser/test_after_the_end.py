@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .conftest import Tr, expect, join_over_http, ok, socket_client, start_server
+from .conftest import Tr, expect, join_over_http, ok, start_server
 
 pytestmark = pytest.mark.browser
 
