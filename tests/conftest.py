@@ -5,7 +5,9 @@ import os
 
 import pytest
 
-from .live import Client, LiveServer
+from bench.live import LiveServer
+
+from .live import Client
 
 
 @pytest.fixture
