@@ -39,7 +39,6 @@ from bench.live import PYTHON, REDIS_URL, ROOT, LiveServer, postgres_admin_dsn, 
 
 BENCH = Path(__file__).resolve().parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 PHONES = 11          # + the leader = 12 in the circle, the most a room holds
 PER_ROOM = PHONES + 2  # + leader + screen = 13 sockets, 13 receivers of each room_state

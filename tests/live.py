@@ -6,7 +6,6 @@ kills.
 """
 from __future__ import annotations
 
-import queue
 import threading
 import time
 
@@ -23,7 +22,6 @@ class Client:
         self.url = url or server.url  # e.g. a proxy standing for nginx
         self.token = token
         self.last_sid: str | None = None
-        self.states: queue.Queue[dict] = queue.Queue()
         self.state: dict | None = None
         self.me: dict | None = None
         self.format: dict | None = None  # room_format: the phases' texts, once per connection
