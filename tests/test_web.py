@@ -1,26 +1,7 @@
 """HTTP routes in-process: pages, room creation, QR, LAN join links, headers, catalogues."""
 from __future__ import annotations
 
-import pytest
-
-from config import TestConfig
-from facilitation import create_app
-from facilitation.persistence.schema import upgrade_database
 from facilitation.web import network
-
-
-@pytest.fixture
-def make_app(tmp_path):
-    def make(**overrides):
-        url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
-        upgrade_database(url)
-        return create_app(TestConfig(DATABASE_URL=url, **overrides))
-    return make
-
-
-@pytest.fixture
-def client(make_app):
-    return make_app().test_client()
 
 
 def create(client, **body) -> dict:

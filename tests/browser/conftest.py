@@ -25,7 +25,9 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from ..live import ROOT, Client, LiveServer
+from bench.live import ROOT, LiveServer
+
+from ..live import Client
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 sync_playwright = playwright_api.sync_playwright
