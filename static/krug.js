@@ -728,8 +728,10 @@
       if (!me) return;
       var before = room.me;
       room.me = me;
-      if (opts.onMe) opts.onMe(me);
+      // A new role (a latecomer let in, a co-leader made) changes what this connection hears:
+      // ask for the format and the state first, so no rendering of the old state can stop it.
       if (before && before.role !== me.role) doSync();
+      if (opts.onMe) opts.onMe(me);
     }
 
     function doSync() {

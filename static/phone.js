@@ -190,6 +190,11 @@
       setText($('p-problem-text'), t('The session has already started. The leader will let you in; this page opens by itself.'));
       return;
     }
+    if (state.waiting) {
+      // Let in: the room's format and state are on their way (the sync after the new role).
+      showOnly('p-loading');
+      return;
+    }
     showOnly('p-room');
     var phase = state.phase;
     var live = running() && phase;
