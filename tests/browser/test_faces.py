@@ -86,3 +86,99 @@ def test_latecomer_let_in_from_the_console_sees_the_live_phase(server, faces, la
     for client in (lead, *others):
         client.close()
     faces.assert_clean()
+
+
+# ---------------------------------------------------------------- 2. the projected vote
+
+LONG_TITLES = [
+    "Пациентка, которая всегда опаздывает и каждый раз извиняется слишком долго",
+    "Отец подростка, который кричит на меня в коридоре после каждой консультации",
+    "Ученица, которая молчит на занятиях, а потом пишет длинные письма ночью",
+    "Коллега, который всё знает лучше и поправляет меня при пациентах в палате",
+    "Пожилой пациент, который отказывается от лечения и благодарит за заботу",
+    "Мать, которая приводит взрослую дочь на приём и отвечает за неё на вопросы",
+    "Студент, который сдаёт всё вовремя, но ни разу не посмотрел мне в глаза",
+    "Супружеская пара, в которой каждый просит меня встать на его сторону",
+    "Клиентка, которая дарит подарки и обижается, когда я их не принимаю",
+    "Руководитель отделения, который назначает мне самых трудных пациентов",
+    "Подросток, который приходит на сессии, но всё время сидит в телефоне",
+    "Пациент после инсульта, который смеётся, когда рассказывает о потерях",
+]
+NAMES_12 = ["Лея", "Анна", "Борис", "Вера", "Глеб", "Дарья", "Евгений", "Жанна", "Зоя", "Игорь", "Кира", "Лев"]
+
+IN_VIEW = """(selector) => Array.from(document.querySelectorAll(selector)).map((n) => {
+  const r = n.getBoundingClientRect();
+  const bar = n.querySelector('.tally-bar');
+  const clipped = Array.from(n.querySelectorAll('*')).some((c) => c.scrollHeight > c.clientHeight + 1 && getComputedStyle(c).overflow !== 'visible');
+  return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, bar: !!bar,
+          title: n.querySelector('.s-nom-title').firstChild.textContent, clipped,
+          hidden: getComputedStyle(n).opacity === '0' || getComputedStyle(n).visibility === 'hidden'};
+})"""
+
+
+def screen_face(faces, server, room: dict, lang: str, **extra):
+    screen = holding(faces.new("screen", "screen", lang, server.url, **extra), room["code"], screen=room["screen_token"])
+    screen.goto(f"/s/{room['code']}?lang={lang}")
+    return screen
+
+
+def all_on_screen(screen, count: int) -> list[dict]:
+    boxes = screen.page.evaluate(IN_VIEW, "#s-noms .s-nom")
+    assert len(boxes) == count
+    view = screen.page.evaluate("""() => { const r = document.getElementById('s-vote').getBoundingClientRect();
+      const se = document.scrollingElement;
+      return {top: r.top, bottom: r.bottom, scroll: se.scrollHeight - se.clientHeight, hscroll: se.scrollWidth - se.clientWidth}; }""")
+    assert view["scroll"] <= 0 and view["hscroll"] <= 0, view
+    for box in boxes:
+        assert box["bar"], box
+        assert not box["hidden"] and not box["clipped"], box
+        assert 0 <= box["left"] and box["right"] <= 1920, box
+        assert view["top"] <= box["top"] and box["bottom"] <= min(view["bottom"], 1080) + 0.5, (box, view)
+    assert screen.locator("#s-vote .pager").count() == 0 or not screen.locator("#s-vote .pager").is_visible()
+    return boxes
+
+
+def test_projected_vote_shows_all_twelve_candidates_winner_first_ties_together(server, faces):
+    lang = "ru"
+    tr = Tr(server, lang)
+    room = room_with(server, NAMES_12[0])
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    people = [lead] + [socket_client(server, join_over_http(server, code, name)) for name in NAMES_12[1:]]
+    ok(lead.emit("start"))
+    noms = {}
+    for i, (client, title) in enumerate(zip(people, LONG_TITLES)):
+        noms[title] = ok(client.emit("nominate", {"client_id": f"n{i}", "title": title}))["nomination"]
+    ok(lead.emit("next_phase"))
+    ok(lead.emit("open_vote", {"case": 1}))
+    # 3 · 3 (a tie) · 2 · 1 · 1 · 1 · 1 · 0 …
+    plan = [0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 5, 6]
+    for client, which in zip(people, plan):
+        ok(client.emit("cast_vote", {"nomination_id": noms[LONG_TITLES[which]]}))
+    screen = screen_face(faces, server, room, lang)
+    expect(screen.locator("#s-noms .s-nom")).to_have_count(12)
+    screen.page.wait_for_timeout(300)
+    screen.shot("vote-open-12")
+    before = screen.page.evaluate(IN_VIEW, "#s-noms .s-nom")
+    assert all(b["bottom"] <= 1080 for b in before), before
+
+    ok(lead.emit("close_vote"))
+    ok(lead.emit("reveal_vote"))
+    expect(screen.by_id("s-vote-head")).to_have_text(tr("A tie: the leader decides."))
+    expect(screen.locator("#s-noms .s-nom .tally-bar")).to_have_count(12)
+    screen.page.wait_for_timeout(300)
+    screen.shot("vote-tie-12")
+    boxes = all_on_screen(screen, 12)
+    assert {boxes[0]["title"], boxes[1]["title"]} == {LONG_TITLES[0], LONG_TITLES[1]}  # the tied ones, together, first
+    expect(screen.locator("#s-noms .s-nom.is-tied")).to_have_count(2)
+    assert boxes[2]["title"] == LONG_TITLES[2]
+
+    ok(lead.emit("break_tie", {"nomination_id": noms[LONG_TITLES[1]]}))
+    expect(screen.by_id("s-vote-head")).to_have_text(tr("Case {n}: {title}", n=1, title=LONG_TITLES[1]))
+    expect(screen.locator("#s-noms .s-nom").first).to_have_class(re.compile(r"\bis-winner\b"))
+    screen.page.wait_for_timeout(300)
+    screen.shot("vote-winner-12")
+    boxes = all_on_screen(screen, 12)
+    assert [b["title"] for b in boxes[:3]] == [LONG_TITLES[1], LONG_TITLES[0], LONG_TITLES[2]]
+    for client in people:
+        client.close()
