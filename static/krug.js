@@ -275,6 +275,42 @@
     }
   };
 
+  // ------------------------------------------------------------------ screen-reader announcements
+
+  /** Say `text` once through the page's polite live region (#sr-live): each announcement is a
+   * new line added to it (older lines go quietly), so nothing already said is read again. The
+   * projector has no listener: it announces nothing. */
+  var live = { node: null, last: '', at: 0 };
+  function announce(text) {
+    if (!text || FACE === 'screen') return;
+    var node = live.node || (live.node = $('sr-live'));
+    if (!node) return;
+    var now = Date.now();
+    if (text === live.last && now - live.at < 2000) return;
+    live.last = text;
+    live.at = now;
+    node.appendChild(h('p', null, text));
+    while (node.children.length > 3) node.removeChild(node.firstChild);
+  }
+
+  /** What the page says out loud when the room changes: the new phase's title, the timer
+   * paused or running again. The first state a page sees is its starting point, not news. */
+  var heard = { phase: undefined, paused: null };
+  function announceChanges(state) {
+    var running = state.status === 'running' && state.phase;
+    var phase = running ? state.phase.index : state.status;
+    var paused = running && state.timer ? state.timer.paused_remaining !== null && state.timer.paused_remaining !== undefined : null;
+    var first = heard.phase === undefined;
+    var moved = phase !== heard.phase;
+    if (!first && moved && running) {
+      announce(t('Now: {title}', { title: pick(state.phase.title) }));
+    } else if (!first && !moved && paused !== null && heard.paused !== null && paused !== heard.paused) {
+      announce(paused ? t('The timer is paused.') : t('The timer runs again.'));
+    }
+    heard.phase = phase;
+    heard.paused = paused;
+  }
+
   // ------------------------------------------------------------------ clock
 
   var clock = { offset: null, rough: 0, rtt: null };
@@ -407,10 +443,12 @@
     if (timer.duration > 90 && prev > 60 && rem <= 60 && rem > 50) {
       sound.chime('warn');
       vibrate([120, 80, 120]);
+      announce(t('One minute left.'));
     }
     if (prev > 0 && rem <= 0 && rem > -10) {
       sound.chime('zero');
       vibrate([300, 120, 300]);
+      announce(t('Time is up. Overtime begins.'));
     }
   }
 
@@ -430,6 +468,20 @@
 
   var RING_R = 45;
   var RING_C = 2 * Math.PI * RING_R;
+
+  /** The time left as a screen reader says it: minutes, seconds under a minute (never
+   * "0 min"), and "paused" while paused. */
+  function spokenTime(rem, paused) {
+    if (rem === null || rem === undefined || isNaN(rem)) return t('No timer');
+    var text;
+    if (rem > 0) {
+      text = rem > 60 ? t('{n} min left', { n: Math.round(rem / 60) }) : t('{n} s left', { n: Math.max(1, Math.ceil(rem - 0.001)) });
+    } else {
+      var over = Math.floor(-rem);
+      text = over >= 60 ? t('Overtime: {n} min', { n: Math.floor(over / 60) }) : t('Overtime: {n} s', { n: over });
+    }
+    return paused ? t('Paused: {time}', { time: text }) : text;
+  }
 
   /** A countdown ring that empties; digits in its centre. Call .update(timer) each frame. */
   function Countdown(extraClass) {
@@ -468,8 +520,7 @@
       }
       var subText = paused ? t('Paused') : (over ? t('overtime') : (timer ? t('left') : ''));
       if (subText !== last.sub) { sub.textContent = subText; last.sub = subText; }
-      var minutes = rem === null ? null : Math.round(Math.abs(rem) / 60);
-      var label = rem === null ? t('No timer') : (over ? t('Overtime: {n} min', { n: minutes }) : t('{n} min left', { n: minutes }));
+      var label = timer ? spokenTime(rem, paused) : t('No timer');
       if (label !== last.label) { node.setAttribute('aria-label', label); last.label = label; }
     }
     return { node: node, update: update };
@@ -721,6 +772,7 @@
         setTimeout(function () { socket.disconnect(); }, 200);
         if (opts.onEnded) opts.onEnded(state);
       }
+      announceChanges(state);
       if (opts.onState) opts.onState(state);
     }
 
@@ -1028,7 +1080,7 @@
     store: store, keys: keys, forgetRoom: forgetRoom, clientId: clientId,
     familyOf: familyOf, setFamily: setFamily, errorText: errorText,
     toast: toast, banner: banner, clock: clock, serverNow: serverNow, remaining: remaining,
-    formatClock: formatClock, formatTimeOfDay: formatTimeOfDay,
+    formatClock: formatClock, formatTimeOfDay: formatTimeOfDay, spokenTime: spokenTime, announce: announce,
     sound: sound, soundButton: soundButton, vibrate: vibrate, onFrame: onFrame,
     Countdown: Countdown, PlanBar: PlanBar, planStatus: planStatus, renderRing: renderRing,
     inCircle: inCircle, peopleById: peopleById, nameOf: nameOf, presence: presence,

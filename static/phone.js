@@ -588,6 +588,19 @@
   }
 
   // --- the cards of this phase (live), with my unsent ones on top
+  //
+  // Keyed: a card's item is made once and kept while the list changes around it, so a screen
+  // reader is not walked through the whole list again; a new card from someone else is said
+  // once through the live region. A new phase (or language) starts a new list, quietly.
+
+  var cardItems = {};
+  var cardListKey = null;
+
+  function cardItem(text, meta, cls) {
+    // The text and who wrote it are two things: a pause between them when read out.
+    return h('li', { class: cls }, h('span', { class: 'card-text' }, text),
+      h('span', { class: 'visually-hidden' }, ' — '), h('span', { class: 'card-meta' }, meta));
+  }
 
   function renderPosts() {
     if (!state || !me) return;
@@ -605,22 +618,49 @@
     var known = {};
     cards.forEach(function (c) { known[c.cid] = true; });
     pending = pending.filter(function (it) { return !known[it.id]; });
-    K.patch($('p-card-list'), [cards, pending.map(function (p) { return p.id; }), mine.length, K.LANG, kinds.length,
-      state.people.map(function (p) { return p.name; })], function () {
-      var items = pending.map(function (it) {
-        return h('li', { class: 'card is-mine is-pending' },
-          h('span', { class: 'card-text' }, it.payload.text),
-          h('span', { class: 'card-meta' }, t('Sending…')));
-      });
-      cards.forEach(function (c) {
-        var own = c.by ? c.by === me.person : mine.indexOf(c.cid) !== -1;
-        var who = c.by ? (own ? t('you') : K.nameOf(state, c.by)) : (own ? t('you (anonymous to others)') : t('anonymous'));
-        items.push(h('li', { class: 'card card-' + c.kind + (own ? ' is-mine' : '') },
-          h('span', { class: 'card-text' }, c.text),
-          h('span', { class: 'card-meta' }, (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + ' · ' : '') + who)));
-      });
-      if (!items.length) items.push(h('li', { class: 'muted small empty' }, t('Nothing here yet.')));
-      return items;
+
+    var list = $('p-card-list');
+    var listKey = [state.phase.index, kinds.join(','), K.LANG].join('|');
+    var fresh = listKey !== cardListKey;
+    if (fresh) { K.clear(list); cardItems = {}; cardListKey = listKey; }
+
+    var wanted = pending.map(function (it) {
+      return { key: 'p:' + it.id, sig: it.payload.text, build: function () {
+        return cardItem(it.payload.text, t('Sending…'), 'card is-mine is-pending');
+      } };
+    });
+    cards.forEach(function (c) {
+      var own = c.by ? c.by === me.person : mine.indexOf(c.cid) !== -1;
+      var who = c.by ? (own ? t('you') : K.nameOf(state, c.by)) : (own ? t('you (anonymous to others)') : t('anonymous'));
+      var meta = (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + ' · ' : '') + who;
+      wanted.push({ key: 'c:' + c.id, sig: c.text + '\n' + meta + '\n' + own, own: own, build: function () {
+        return cardItem(c.text, meta, 'card card-' + c.kind + (own ? ' is-mine' : ''));
+      }, spoken: t(K.KIND_LABEL[c.kind]) + ': ' + c.text + (c.by ? ' — ' + who : '') });
+    });
+    if (!wanted.length) {
+      wanted.push({ key: 'empty', sig: '', build: function () { return h('li', { class: 'muted small empty' }, t('Nothing here yet.')); } });
+    }
+
+    var keep = {};
+    wanted.forEach(function (w) { keep[w.key] = true; });
+    Object.keys(cardItems).forEach(function (key) {
+      if (!keep[key]) { list.removeChild(cardItems[key].node); delete cardItems[key]; }
+    });
+    var prev = null;
+    wanted.forEach(function (w) {
+      var item = cardItems[w.key];
+      if (item && item.sig !== w.sig) {
+        var again = w.build();
+        list.replaceChild(again, item.node);
+        item = cardItems[w.key] = { node: again, sig: w.sig };
+      }
+      if (!item) {
+        item = cardItems[w.key] = { node: w.build(), sig: w.sig };
+        if (!fresh && w.spoken && !w.own) K.announce(w.spoken);
+      }
+      var at = prev ? prev.nextSibling : list.firstChild;
+      if (at !== item.node) list.insertBefore(item.node, at);
+      prev = item.node;
     });
   }
 

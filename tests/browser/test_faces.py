@@ -182,3 +182,118 @@ def test_projected_vote_shows_all_twelve_candidates_winner_first_ties_together(s
     assert [b["title"] for b in boxes[:3]] == [LONG_TITLES[1], LONG_TITLES[0], LONG_TITLES[2]]
     for client in people:
         client.close()
+
+
+# ---------------------------------------------------------------- 3. what a screen reader hears
+
+# Every line added to a live region (aria-live, or a role that implies one), as the page adds it.
+RECORD_LIVE = """
+window.__said = [];
+document.addEventListener('DOMContentLoaded', () => {
+  const regions = document.querySelectorAll('[aria-live]:not([aria-live="off"]), [role=status], [role=alert], [role=log]');
+  const observer = new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'characterData') { window.__said.push(r.target.textContent.trim()); continue; }
+      for (const node of r.addedNodes) {
+        const text = (node.textContent || '').trim();
+        if (text) window.__said.push(text);
+      }
+    }
+  });
+  regions.forEach((region) => observer.observe(region, { childList: true, subtree: true, characterData: true }));
+});
+"""
+
+
+def said(face) -> list[str]:
+    return face.page.evaluate("window.__said")
+
+
+def wait_said(face, text: str) -> None:
+    face.page.wait_for_function("(text) => window.__said.includes(text)", arg=text, timeout=5000)
+
+
+def spoken_label(face, selector: str) -> str:
+    return face.page.locator(f"{selector} .countdown").get_attribute("aria-label")
+
+
+@pytest.mark.parametrize("lang", ["ru"])
+def test_live_region_announces_phase_changes_time_marks_and_new_cards_once(server, faces, lang):
+    tr = Tr(server, lang)
+    # A two-minute vote phase: the one-minute mark is one "−1 min" away, zero another.
+    room = room_with(server, "Лея", phases=[{"key": k, "minutes": 2 if k == "vote" else 10} for k in (
+        "check_in", "vote", "case1_presentation", "case1_request", "case1_questions", "case1_hypotheses",
+        "case1_discussion", "case1_return", "break", "case2_presentation", "case2_request", "case2_questions",
+        "case2_hypotheses", "case2_discussion", "case2_return", "closing")])
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    boris = socket_client(server, join_over_http(server, code, "Борис"))
+    console = holding(faces.new("console", "console", lang, server.url), code, token=room["token"])
+    console.context.add_init_script(RECORD_LIVE)
+    console.goto(f"/c/{code}")
+    phone = faces.new("phone-vera", "phone", lang, server.url)
+    phone.context.add_init_script(RECORD_LIVE)
+    phone.goto(f"/j/{code}")
+    phone.by_id("join-name").fill("Вера")
+    phone.by_id("join-consent").check()
+    phone.by_id("join-btn").click()
+    expect(phone.by_id("p-lobby-title")).to_have_text(tr("You are in, {name}.", name="Вера"))
+
+    ok(lead.emit("start"))
+    phases = lead.format["phases"]
+    check_in, vote = tr.pick(phases[0]["title"]), tr.pick(phases[1]["title"])
+    for face in (phone, console):
+        wait_said(face, tr("Now: {title}", title=check_in))
+
+    # Cards: each new one from someone else is said once; the list keeps the items it has.
+    ok(boris.emit("post_card", {"client_id": "b1", "kind": "checkin", "text": "Устал, но рад"}))
+    first = tr("Check-in") + ": Устал, но рад — Борис"
+    wait_said(phone, first)
+    item = phone.locator("#p-card-list li.card").first
+    expect(item).to_have_text("Устал, но рад — Борис")  # text and author apart (a hidden " — ")
+    item.evaluate("(node) => { node.__kept = true; }")
+    ok(boris.emit("post_card", {"client_id": "b2", "kind": "checkin", "text": "Хочу тишины"}))
+    wait_said(phone, tr("Check-in") + ": Хочу тишины — Борис")
+    phone.by_id("compose-text").fill("Я здесь")
+    phone.by_id("compose-btn").click()
+    expect(phone.locator("#p-card-list li.card:not(.is-pending)")).to_have_count(3)
+    kept = phone.page.evaluate("() => Array.from(document.querySelectorAll('#p-card-list li.card')).map((n) => !!n.__kept)")
+    assert kept == [False, False, True], kept  # newest first; the first card's item is the same node
+
+    ok(lead.emit("next_phase"))
+    for face in (phone, console):
+        wait_said(face, tr("Now: {title}", title=vote))
+    ok(lead.emit("extend", {"minutes": -1}))  # 2:00 → 0:59: the one-minute mark
+    for face in (phone, console):
+        wait_said(face, tr("One minute left."))
+    label = spoken_label(phone, "#p-clock")
+    m = re.fullmatch(tr("{n} s left", n=r"(\d+)"), label)
+    assert m and 50 <= int(m.group(1)) <= 60, label  # seconds, never "0 min"
+    ok(lead.emit("pause"))
+    for face in (phone, console):
+        wait_said(face, tr("The timer is paused."))
+    expect(phone.locator("#p-clock .countdown")).to_have_attribute(
+        "aria-label", re.compile("^" + re.escape(tr("Paused: {time}", time="")) + re.escape(tr("{n} s left", n="X")).replace("X", r"\d+") + "$"))
+    ok(lead.emit("resume"))
+    wait_said(phone, tr("The timer runs again."))
+    ok(lead.emit("extend", {"minutes": -1}))  # 0:5x → overtime: time is up
+    for face in (phone, console):
+        wait_said(face, tr("Time is up. Overtime begins."))
+    expect(phone.locator("#p-clock .countdown")).to_have_attribute(
+        "aria-label", re.compile("^" + re.escape(tr("Overtime: {n} s", n="X")).replace("X", r"\d+") + "$"))
+    phone.page.wait_for_timeout(1500)
+
+    expected_phone = [tr("Now: {title}", title=check_in), first, tr("Check-in") + ": Хочу тишины — Борис",
+                      tr("Now: {title}", title=vote), tr("One minute left."), tr("The timer is paused."),
+                      tr("The timer runs again."), tr("Time is up. Overtime begins.")]
+    lines = said(phone)
+    for text in expected_phone:
+        assert lines.count(text) == 1, (text, lines)
+    assert not any("Я здесь" in line for line in lines), lines  # one's own card is not read back
+    assert sum("Устал, но рад" in line for line in lines) == 1, lines  # the list is not re-read
+    lines = said(console)
+    for text in expected_phone[:1] + expected_phone[3:]:
+        assert lines.count(text) == 1, (text, lines)
+    phone.shot("live-region-overtime")
+    for client in (lead, boris):
+        client.close()
