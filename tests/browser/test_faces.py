@@ -297,3 +297,60 @@ def test_live_region_announces_phase_changes_time_marks_and_new_cards_once(serve
     phone.shot("live-region-overtime")
     for client in (lead, boris):
         client.close()
+
+
+# ---------------------------------------------------------------- 4. 200 % zoom on a phone
+
+ZOOM_200 = {"viewport": {"width": 195, "height": 422}, "device_scale_factor": 4}  # a 390 px phone at 200 %
+
+SIDEWAYS = """() => {
+  const se = document.scrollingElement;
+  const width = se.clientWidth;
+  const out = [];
+  for (const node of document.body.querySelectorAll('*')) {
+    if (!node.getClientRects().length || node.closest('.visually-hidden, .skip-link, [hidden], dialog:not([open]), details:not([open]) > :not(summary)')) continue;
+    const r = node.getBoundingClientRect();
+    if (r.width && (r.right > width + 1 || r.left < -1)) out.push(`${node.tagName}#${node.id}.${node.className}: ${Math.round(r.left)}..${Math.round(r.right)}`);
+  }
+  return {scroll: se.scrollWidth - se.clientWidth, out: out.slice(0, 8)};
+}"""
+
+
+def no_sideways_scroll(face) -> None:
+    result = face.page.evaluate(SIDEWAYS)
+    assert result["scroll"] <= 0 and not result["out"], result
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_phone_pages_at_200_percent_zoom_do_not_scroll_sideways(server, faces, lang):
+    tr = Tr(server, lang)
+    landing = faces.new("landing", "phone", lang, server.url, **ZOOM_200)
+    landing.goto(f"/?lang={lang}")
+    expect(landing.by_id("leader-name")).to_be_visible()
+    landing.shot("landing-200")
+    no_sideways_scroll(landing)
+
+    room = room_with(server, "Лея")
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    phone = phone_joins(faces, server, code, "Константин-Александр", lang, key="phone-zoomed", **ZOOM_200)
+    expect(phone.by_id("p-lobby-title")).to_be_visible()
+    no_sideways_scroll(phone)
+    phone.shot("lobby-200")
+    ok(lead.emit("start"))
+    title = phone.by_id("p-phase-title")
+    expect(title).to_have_text(tr.pick(lead.format["phases"][0]["title"]))
+    expect(phone.by_id("p-compose")).to_be_visible()
+    phone.shot("phase-200")
+    no_sideways_scroll(phone)
+    # The title has the width of the page, not a sliver beside the countdown.
+    boxes = phone.page.evaluate("""() => ({
+      title: document.getElementById('p-phase-title').getBoundingClientRect().toJSON(),
+      clock: document.getElementById('p-clock').getBoundingClientRect().toJSON(),
+      width: document.scrollingElement.clientWidth})""")
+    assert boxes["title"]["width"] >= boxes["width"] * 0.6, boxes
+    assert boxes["title"]["bottom"] <= boxes["clock"]["top"] + 1 or boxes["clock"]["bottom"] <= boxes["title"]["top"] + 1, boxes
+    ok(lead.emit("next_phase"))  # the vote, with a ballot
+    expect(title).to_have_text(tr.pick(lead.format["phases"][1]["title"]))
+    no_sideways_scroll(phone)
+    lead.close()
