@@ -44,7 +44,12 @@
 
   // ------------------------------------------------------------------ controls (wired once)
 
-  $('c-start').addEventListener('click', function () { send('start'); });
+  $('c-start').addEventListener('click', function () {
+    send('start').then(function (ack) {
+      // The Start button goes away: the keyboard goes on from "Next", not from the page top.
+      if (ack.ok) setTimeout(function () { if (!$('c-next').hidden) $('c-next').focus(); }, 0);
+    });
+  });
   $('c-next').addEventListener('click', function () {
     if (!running()) return;
     var next = state.phase.index + 1;
@@ -63,9 +68,17 @@
     if (!running() || !state.timer) return;
     send(state.timer.paused_remaining !== null ? 'resume' : 'pause');
   });
-  $('c-minus1').addEventListener('click', function () { send('extend', { minutes: -1 }); });
-  $('c-plus1').addEventListener('click', function () { send('extend', { minutes: 1 }); });
-  $('c-plus5').addEventListener('click', function () { send('extend', { minutes: 5 }); });
+  /** −1 / +1 / +5 min, and what the timer says now for a leader who cannot see it. */
+  function extend(minutes) {
+    send('extend', { minutes: minutes }).then(function (ack) {
+      if (!ack.ok || !state || !state.timer) return;
+      var paused = state.timer.paused_remaining !== null && state.timer.paused_remaining !== undefined;
+      K.announce(K.spokenTime(K.remaining(state.timer), paused));
+    });
+  }
+  $('c-minus1').addEventListener('click', function () { extend(-1); });
+  $('c-plus1').addEventListener('click', function () { extend(1); });
+  $('c-plus5').addEventListener('click', function () { extend(5); });
 
   $('c-end').addEventListener('click', function () {
     K.confirm(t('End the session? All case content (names, titles, requests, cards) will be deleted for everyone. This cannot be undone.'),
@@ -169,8 +182,8 @@
       $('c-next').disabled = phase.index >= total - 1;
       $('c-next').setAttribute('title', phase.index >= total - 1 ? t('This is the last phase; end the session instead.') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) }));
       var paused = state.timer && state.timer.paused_remaining !== null;
+      // The label says what the button does; no aria-pressed on top of a changing label.
       setText($('c-pause'), paused ? t('Resume') : t('Pause'));
-      $('c-pause').setAttribute('aria-pressed', paused ? 'true' : 'false');
     }
   }
 

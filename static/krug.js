@@ -583,8 +583,8 @@
         class: 'seat seat-' + state_ + (outside ? ' is-empty' : '') + (p.id === opts.me ? ' is-me' : '') + (p.id === presenterId ? ' is-presenter' : '') +
           (p.role === 'leader' || p.role === 'coleader' ? ' is-lead' : '')
       }, h('span', { class: 'seat-dot', 'aria-hidden': 'true' }),
-        opts.names === false || outside ? null : h('span', { class: 'seat-name' }, p.name || '—'));
-      if (outside) seat.setAttribute('aria-label', t('Empty place of the presenter'));
+        opts.names === false || outside ? null : h('span', { class: 'seat-name' }, p.name || '—'),
+        outside ? h('span', { class: 'visually-hidden' }, t('Empty place of the presenter')) : null);
       seat.style.left = x.toFixed(2) + '%';
       seat.style.top = y.toFixed(2) + '%';
       container.appendChild(seat);

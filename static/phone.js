@@ -48,18 +48,34 @@
     setTimeout(function () { if (!joinName.value) joinName.focus(); }, 50);
   }
 
-  function joinError_(text, offerObserver) {
+  /** Show a join error; `field` (the name or the consent box) is marked invalid and described by it. */
+  function joinError_(text, offerObserver, field) {
     setText(joinError, text);
     show(joinError, true);
     show(joinAsObserver, !!offerObserver);
+    markInvalid(field || null);
   }
+
+  function markInvalid(field) {
+    [joinName, $('join-consent')].forEach(function (input) {
+      if (input === field) {
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-describedby', 'join-error');
+      } else {
+        input.removeAttribute('aria-invalid');
+        input.removeAttribute('aria-describedby');
+      }
+    });
+  }
+  joinName.addEventListener('input', function () { if (joinName.value.trim()) markInvalid(null); });
+  $('join-consent').addEventListener('change', function () { if ($('join-consent').checked) markInvalid(null); });
 
   function join(observer) {
     var name = joinName.value.trim();
     show(joinAsObserver, false);
-    if (!name) { joinError_(t('Please write your name.')); joinName.focus(); return; }
+    if (!name) { joinError_(t('Please write your name.'), false, joinName); joinName.focus(); return; }
     if (!$('join-consent').checked) {
-      joinError_(t('Please confirm that you will keep what is said here confidential.'));
+      joinError_(t('Please confirm that you will keep what is said here confidential.'), false, $('join-consent'));
       $('join-consent').focus();
       return;
     }
@@ -75,6 +91,7 @@
         K.store.remove(K.keys.ended(CODE));
         K.store.set(K.keys.token(CODE), data.token);
         show(joinError, false);
+        markInvalid(null);
         connectWith(data.token);
         return;
       }
@@ -299,7 +316,10 @@
           h('span', { class: 'chip-dot', 'aria-hidden': 'true' }),
           p.name || '—',
           p.role === 'leader' || p.role === 'coleader' ? h('span', { class: 'chip-tag' }, t(K.ROLE_LABEL[p.role])) : null,
-          p.id === me.person ? h('span', { class: 'chip-tag' }, t('you')) : null);
+          p.id === me.person ? h('span', { class: 'chip-tag' }, t('you')) : null,
+          // Presence in words too, not by the dot's colour alone.
+          K.presence(p) === 'away' ? h('span', { class: 'chip-tag' }, t('away')) : null,
+          K.presence(p) === 'reconnecting' ? h('span', { class: 'chip-tag' }, t('reconnecting…')) : null);
       });
     });
     var observers = state.people.filter(function (p) { return p.role === 'observer'; });

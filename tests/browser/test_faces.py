@@ -354,3 +354,84 @@ def test_phone_pages_at_200_percent_zoom_do_not_scroll_sideways(server, faces, l
     expect(title).to_have_text(tr.pick(lead.format["phases"][1]["title"]))
     no_sideways_scroll(phone)
     lead.close()
+
+
+# ---------------------------------------------------------------- accessibility details (issue 14, item 18)
+
+def _rgb(text: str) -> tuple[float, ...]:
+    return tuple(float(x) for x in re.findall(r"[\d.]+", text)[:3])
+
+
+def contrast(a: str, b: str) -> float:
+    def lum(rgb):
+        def ch(c):
+            c /= 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        r, g, b_ = (ch(c) for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+    la, lb = sorted((lum(_rgb(a)), lum(_rgb(b))), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+UNNAMED_ROLE = "() => Array.from(document.querySelectorAll('div[aria-label]:not([role]), span[aria-label]:not([role]), p[aria-label]:not([role])')).map((n) => n.outerHTML.slice(0, 80))"
+
+
+@pytest.mark.parametrize("lang", ["ru"])
+def test_accessibility_details(server, faces, lang):
+    tr = Tr(server, lang)
+    room = room_with(server, "Лея")
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    anna = socket_client(server, join_over_http(server, code, "Анна"))
+
+    # The join form: an error marks its field invalid and describes it.
+    phone = faces.new("phone", "phone", lang, server.url)
+    phone.goto(f"/j/{code}")
+    phone.by_id("join-btn").click()
+    name = phone.by_id("join-name")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_attribute("aria-describedby", "join-error")
+    expect(phone.by_id("join-error")).to_have_text(tr("Please write your name."))
+    # The focus ring of an input stands out from the page at 3:1 at least.
+    name.focus()
+    ring = name.evaluate("(n) => { const s = getComputedStyle(n); return {color: s.outlineColor, width: parseFloat(s.outlineWidth), style: s.outlineStyle,"
+                         " bg: getComputedStyle(document.body).backgroundColor}; }")
+    assert ring["style"] != "none" and ring["width"] >= 2 and contrast(ring["color"], ring["bg"]) >= 3, ring
+    name.fill("Вера")
+    expect(name).not_to_have_attribute("aria-invalid", "true")
+    phone.by_id("join-consent").check()
+    phone.by_id("join-btn").click()
+    expect(phone.by_id("p-lobby-title")).to_be_visible()
+
+    screen = screen_face(faces, server, room, lang)
+    expect(screen.by_id("s-lobby")).to_be_visible()
+    expect(screen.page.get_by_role("heading", level=1)).to_have_text(tr("Join from your phone"))
+    expect(screen.page.get_by_role("main")).to_have_count(1)
+
+    console = holding(faces.new("console", "console", lang, server.url), code, token=room["token"])
+    console.goto(f"/c/{code}")
+    console.by_id("c-start").click()
+    expect(console.by_id("c-next")).to_be_focused()  # Start goes away; the focus is not lost
+    for key, minutes in (("c-minus1", "−1"), ("c-plus1", "+1"), ("c-plus5", "+5")):
+        button = console.by_id(key)
+        assert button.get_attribute("aria-label") is None
+        expect(console.page.get_by_role("button", name=f"{minutes} {tr('min')}", exact=True)).to_have_count(1)
+    pause = console.by_id("c-pause")
+    assert pause.get_attribute("aria-pressed") is None
+    pause.click()
+    expect(pause).to_have_text(tr("Resume"))
+    assert pause.get_attribute("aria-pressed") is None
+
+    # The phone's countdown caption is readable; no aria-label on an element with no role.
+    expect(phone.by_id("p-clock")).to_be_visible()
+    size = phone.locator("#p-clock .cd-sub").evaluate("(n) => parseFloat(getComputedStyle(n).fontSize)")
+    assert size >= 12, size
+    ok(lead.emit("next_phase"))
+    ok(lead.emit("assign_presenter", {"case": 1, "person_id": anna.me["person"]}))
+    for _ in range(4):
+        ok(lead.emit("next_phase"))  # presentation, request, questions, hypotheses: Anna outside the circle
+    expect(screen.locator("#s-run-ring .seat.is-empty")).to_have_count(1)
+    for face in (screen, phone, console):
+        assert face.page.evaluate(UNNAMED_ROLE) == [], face.name
+    for client in (lead, anna):
+        client.close()
