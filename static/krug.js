@@ -594,8 +594,16 @@
         var away = h('div', { class: 'seat-outside' },
           h('span', { class: 'seat-name' }, p.name || '—'),
           h('span', { class: 'seat-note' }, t('outside the circle')));
-        away.style.left = Math.max(8, Math.min(92, ox)).toFixed(2) + '%';
-        away.style.top = Math.max(3, Math.min(97, oy)).toFixed(2) + '%';
+        if (Math.abs(Math.cos(angle)) > 0.6) {
+          // Near 3 or 9 o'clock there is no room beyond the ring: the name hangs just below the
+          // empty place, between it and the next seat, never over it.
+          away.classList.add('is-below');
+          away.style.left = Math.max(10, Math.min(90, x)).toFixed(2) + '%';
+          away.style.top = (y + 3).toFixed(2) + '%';
+        } else {
+          away.style.left = Math.max(8, Math.min(92, ox)).toFixed(2) + '%';
+          away.style.top = Math.max(3, Math.min(97, oy)).toFixed(2) + '%';
+        }
         container.appendChild(away);
       }
     });

@@ -179,6 +179,7 @@ def test_projected_vote_shows_all_twelve_candidates_winner_first_ties_together(s
     screen.page.wait_for_timeout(300)
     screen.shot("vote-winner-12")
     boxes = all_on_screen(screen, 12)
+    readable_from_the_back(screen)
     assert [b["title"] for b in boxes[:3]] == [LONG_TITLES[1], LONG_TITLES[0], LONG_TITLES[2]]
     for client in people:
         client.close()
@@ -407,6 +408,7 @@ def test_accessibility_details(server, faces, lang):
     expect(screen.by_id("s-lobby")).to_be_visible()
     expect(screen.page.get_by_role("heading", level=1)).to_have_text(tr("Join from your phone"))
     expect(screen.page.get_by_role("main")).to_have_count(1)
+    readable_from_the_back(screen)
 
     console = holding(faces.new("console", "console", lang, server.url), code, token=room["token"])
     console.goto(f"/c/{code}")
@@ -434,4 +436,61 @@ def test_accessibility_details(server, faces, lang):
     for face in (screen, phone, console):
         assert face.page.evaluate(UNNAMED_ROLE) == [], face.name
     for client in (lead, anna):
+        client.close()
+
+
+# ---------------------------------------------------------------- the presenter outside the circle (item 10)
+
+OVERLAPS = """() => {
+  const box = (n) => n.getBoundingClientRect();
+  const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const label = document.querySelector('#s-run-ring .seat-outside');
+  const ring = document.getElementById('s-run-ring').getBoundingClientRect();
+  const seats = Array.from(document.querySelectorAll('#s-run-ring .seat')).map((s) => Array.from(s.children).map(box));
+  const clock = document.querySelector('#s-run-ring .countdown').getBoundingClientRect();
+  const l = box(label);
+  return {overlaps: seats.flat().filter((b) => hit(b, l)).length, clock: hit(l, clock),
+          inside: l.left >= ring.left - 40 && l.right <= ring.right + 40, label: l.toJSON()};
+}"""
+
+
+SMALL_TEXT = """() => {
+  const out = [];
+  for (const node of document.querySelectorAll('#main *')) {
+    if (!node.getClientRects().length || node.closest('.visually-hidden, [hidden]')) continue;
+    const own = Array.from(node.childNodes).some((c) => c.nodeType === 3 && c.textContent.trim());
+    const size = parseFloat(getComputedStyle(node).fontSize);
+    if (own && size < 24) out.push(`${node.className}: ${size}px ${node.textContent.trim().slice(0, 30)}`);
+  }
+  return out;
+}"""
+
+
+def readable_from_the_back(screen) -> None:
+    """Item 11: no text on the projector under 24 px (its corner tools aside, outside #main)."""
+    small = screen.page.evaluate(SMALL_TEXT)
+    assert not small, small
+
+
+@pytest.mark.parametrize("size,seat", [(4, 1), (4, 3), (12, 3), (12, 9)])
+def test_outside_the_circle_label_never_covers_a_seat(server, faces, size, seat):
+    lang = "ru"
+    room = room_with(server, NAMES_12[0])
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    people = [lead] + [socket_client(server, join_over_http(server, code, name)) for name in NAMES_12[1:size]]
+    ok(lead.emit("start"))
+    ok(lead.emit("next_phase"))
+    presenter = people[seat].me["person"]
+    ok(lead.emit("assign_presenter", {"case": 1, "person_id": presenter}))
+    for _ in range(4):
+        ok(lead.emit("next_phase"))  # → hypotheses: the presenter outside the circle
+    screen = screen_face(faces, server, room, lang)
+    expect(screen.locator("#s-run-ring .seat-outside")).to_have_count(1)
+    screen.page.wait_for_timeout(200)
+    screen.shot(f"outside-{size}-{seat}")
+    result = screen.page.evaluate(OVERLAPS)
+    assert result["overlaps"] == 0 and not result["clock"] and result["inside"], result
+    readable_from_the_back(screen)
+    for client in people:
         client.close()
