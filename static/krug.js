@@ -454,15 +454,47 @@
 
   // ------------------------------------------------------------------ frame loop
 
+  // Nothing on these pages needs 60 frames a second: the countdown's digits change once a
+  // second and its ring moves a hair in that time. So the faces' tickers run once a second, in
+  // the frame just after the digits change (the clock stays exact to the second boundary), and
+  // not at all while no timer runs (lobby, end); while paused, every 15 s for the projected end.
+  // A new state wakes them at once.
+
   var tickers = [];
-  function onFrame(fn) { tickers.push(fn); }
-  function frame() {
+  var liveTimer = null;
+  var tick = { frame: null, timeout: null };
+  function onFrame(fn) { tickers.push(fn); wakeTickers(); }
+  function runTickers() {
+    tick.frame = null;
     for (var i = 0; i < tickers.length; i++) {
       try { tickers[i](); } catch (e) { if (window.console) console.error(e); }
     }
-    window.requestAnimationFrame(frame);
+    scheduleTickers();
   }
-  window.requestAnimationFrame(frame);
+  function nextTickDelay() {
+    if (!liveTimer) return null;
+    if (liveTimer.paused_remaining !== null && liveTimer.paused_remaining !== undefined) return 15000;
+    var rem = remaining(liveTimer);
+    var frac = rem - Math.floor(rem);
+    return Math.max(20, Math.round(frac * 1000) + 15);
+  }
+  function scheduleTickers() {
+    if (tick.frame !== null || tick.timeout !== null) return;
+    var delay = nextTickDelay();
+    if (delay === null) return;
+    tick.timeout = setTimeout(function () {
+      tick.timeout = null;
+      tick.frame = window.requestAnimationFrame(runTickers);
+    }, delay);
+  }
+  function wakeTickers() {
+    if (tick.timeout !== null) { clearTimeout(tick.timeout); tick.timeout = null; }
+    if (tick.frame === null) tick.frame = window.requestAnimationFrame(runTickers);
+  }
+  function setLiveTimer(state) {
+    liveTimer = state && state.status === 'running' && state.timer ? state.timer : null;
+    wakeTickers();
+  }
 
   // ------------------------------------------------------------------ countdown ring
 
@@ -782,6 +814,7 @@
       }
       announceChanges(state);
       if (opts.onState) opts.onState(state);
+      setLiveTimer(state);
     }
 
     function setMe(me) {

@@ -494,3 +494,53 @@ def test_outside_the_circle_label_never_covers_a_seat(server, faces, size, seat)
     readable_from_the_back(screen)
     for client in people:
         client.close()
+
+
+# ---------------------------------------------------------------- battery and render blocking (items 19, 20)
+
+COUNT_FRAMES = """
+window.__frames = 0;
+const realRaf = window.requestAnimationFrame.bind(window);
+window.requestAnimationFrame = (callback) => { window.__frames += 1; return realRaf(callback); };
+"""
+
+
+def frames_in(face, ms: int) -> int:
+    before = face.page.evaluate("window.__frames")
+    face.page.wait_for_timeout(ms)
+    return face.page.evaluate("window.__frames") - before
+
+
+def test_pages_animate_only_while_a_timer_runs_and_load_scripts_deferred(server, faces):
+    room = room_with(server, "Лея")
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    phone = phone_joins(faces, server, code, "Вера", "ru")
+    phone.context.add_init_script(COUNT_FRAMES)
+    phone.page.reload()
+    expect(phone.by_id("p-lobby-title")).to_be_visible()
+    screen = screen_face(faces, server, room, "ru")
+    screen.context.add_init_script(COUNT_FRAMES)
+    screen.page.reload()
+    expect(screen.by_id("s-lobby")).to_be_visible()
+    for face in (phone, screen):
+        scripts = face.page.evaluate("() => Array.from(document.scripts).map((s) => [s.src, s.defer])")
+        assert scripts and all(defer for _, defer in scripts), scripts  # socket.io included: never blocks rendering
+    phone.page.wait_for_timeout(300)
+    assert frames_in(phone, 2000) <= 1  # the lobby: nothing moves
+    assert frames_in(screen, 2000) <= 1
+
+    ok(lead.emit("start"))
+    expect(phone.by_id("p-clock")).to_be_visible()
+    clock = phone.locator("#p-clock .cd-time")
+    first = clock.text_content()
+    for face in (phone, screen):
+        n = frames_in(face, 3000)
+        assert 2 <= n <= 6, (face.name, n)  # a running countdown: about once a second
+    assert clock.text_content() != first  # ... and it does count down
+
+    ok(lead.emit("pause"))
+    expect(phone.locator("#p-clock .countdown")).to_have_class(re.compile(r"\bis-paused\b"))
+    phone.page.wait_for_timeout(300)
+    assert frames_in(phone, 2500) <= 1  # paused: still
+    lead.close()
