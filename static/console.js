@@ -138,9 +138,38 @@
     renderVote();
     renderCases();
     renderCards();
+    renderDoor();
     renderPeople();
     renderPhases();
     renderSettings();
+  }
+
+  // --- the door: people who joined after the start wait for a leader, in a banner on top
+
+  var doorKnown = null;
+  function renderDoor() {
+    var waiting = state.people.filter(function (p) { return p.waiting; });
+    show($('c-door'), waiting.length > 0);
+    if (doorKnown !== null) {
+      waiting.forEach(function (p) { if (!doorKnown[p.id]) K.announce(t('At the door: {name}', { name: p.name })); });
+    }
+    doorKnown = {};
+    waiting.forEach(function (p) { doorKnown[p.id] = true; });
+    K.patch($('c-door-list'), [waiting.map(function (p) { return [p.id, p.name]; }), K.LANG], function () {
+      return waiting.map(function (p) {
+        return h('li', { class: 'c-door-item' },
+          h('p', { class: 'c-door-text' }, t('At the door: {name}', { name: p.name }),
+            h('span', { class: 'c-door-hint' }, t('The session has started; let them in or turn them away.'))),
+          h('div', { class: 'row-actions' },
+            button(t('Let in'), 'btn-primary btn-small', function () { send('admit', { person_id: p.id, admit: true }); },
+              { 'data-fk': 'admit-' + p.id, 'aria-label': t('Let {name} in', { name: p.name }) }),
+            button(t('Turn away'), 'btn-quiet btn-small', function () {
+              K.confirm(t('Turn {name} away? They cannot join this session.', { name: p.name }), t('Turn away')).then(function (ok) {
+                if (ok) send('admit', { person_id: p.id, admit: false });
+              });
+            }, { 'data-fk': 'refuse-' + p.id, 'aria-label': t('Turn {name} away', { name: p.name }) })));
+      });
+    });
   }
 
   function renderNow() {
@@ -340,7 +369,8 @@
   }
 
   function renderPeople() {
-    var people = state.people.slice().sort(function (a, b) {
+    // Those at the door are in the banner above, not here.
+    var people = state.people.filter(function (p) { return !p.waiting; }).sort(function (a, b) {
       return (K.inCircle(a) ? 0 : 1) - (K.inCircle(b) ? 0 : 1);
     });
     var sig = [people.map(function (p) { return [p.id, p.name, p.role, K.presence(p), !!p.off_since, !!p.waiting]; }),
@@ -357,19 +387,6 @@
             h('span', { class: 'tag tag-role-' + p.role }, t(K.ROLE_LABEL[p.role] || p.role)),
             presents.map(function (n) { return h('span', { class: 'tag tag-case' }, t('presents case {n}', { n: n })); }),
             h('span', { class: 'c-person-presence' }, presenceText(p))));
-        if (p.waiting) {
-          li.classList.add('is-waiting');
-          li.appendChild(h('div', { class: 'row-actions' },
-            h('span', { class: 'tag' }, t('waiting to join')),
-            button(t('Let in'), 'btn-primary btn-small', function () { send('admit', { person_id: p.id, admit: true }); },
-              { 'data-fk': 'admit-' + p.id, 'aria-label': t('Let {name} in', { name: p.name }) }),
-            button(t('Turn away'), 'btn-quiet btn-small', function () {
-              K.confirm(t('Turn {name} away? They cannot join this session.', { name: p.name }), t('Turn away')).then(function (ok) {
-                if (ok) send('admit', { person_id: p.id, admit: false });
-              });
-            }, { 'data-fk': 'refuse-' + p.id })));
-          return li;
-        }
         if (!circle) return li;
         var actions = [];
         if (mainLeader() && p.role !== 'leader') {

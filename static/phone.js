@@ -307,6 +307,9 @@
     show($('p-lobby'), lobby);
     if (!lobby) return;
     setText($('p-lobby-title'), me.name ? t('You are in, {name}.', { name: me.name }) : t('You are in.'));
+    // The leader is not told to wait for the leader.
+    setText($('p-lobby-wait'), isLeading() ? t('You lead this session: start it from the console when everyone is here.')
+      : t('Waiting for the leader to start.'));
     var circle = state.people.filter(K.inCircle);
     K.renderRing($('p-ring'), state, { names: false, me: me.person, rx: 42, ry: 42 });
     setText($('p-ring-count'), String(circle.length));
@@ -381,7 +384,8 @@
     } else if (vote.open) {
       budgetText = t('{n} people have voted', { n: vote.voters });
     } else if (!vote.revealed) {
-      budgetText = t('The vote is closed. The leader will show the results.');
+      budgetText = isLeading() ? t('The vote is closed. Reveal the results from the console.')
+        : t('The vote is closed. The leader will show the results.');
     }
     setText($('p-vote-budget'), budgetText);
 
@@ -429,14 +433,14 @@
       });
     });
 
-    K.patch($('p-vote-result'), [vote.revealed, vote.winner, vote.tie, vote['case'], K.LANG], function () {
+    K.patch($('p-vote-result'), [vote.revealed, vote.winner, vote.tie, vote['case'], K.LANG, isLeading()], function () {
       if (!vote.revealed) return null;
       if (vote.winner) {
         var n = nominationById(vote.winner);
         return h('p', { class: 'vote-winner' }, t('Case {n}: {title}', { n: vote['case'], title: n ? n.title : '' }),
           n && n.by === me.person ? h('strong', { class: 'vote-winner-me' }, ' ' + t('This is your case. You will present it.')) : null);
       }
-      if (vote.tie) return h('p', { class: 'vote-winner' }, t('A tie: the leader decides.'));
+      if (vote.tie) return h('p', { class: 'vote-winner' }, isLeading() ? t('A tie: choose the case in the console.') : t('A tie: the leader decides.'));
       return null;
     });
   }

@@ -68,11 +68,17 @@ def test_latecomer_let_in_from_the_console_sees_the_live_phase(server, faces, la
 
     let_in = console.page.get_by_role("button", name=tr("Let {name} in", name=name))
     expect(let_in).to_be_visible()
+    # A banner above everything, not a row at the bottom of the People list.
+    door = console.by_id("c-door")
+    expect(door).to_contain_text(tr("At the door: {name}", name=name))
+    assert door.bounding_box()["y"] < console.locator(".c-now").bounding_box()["y"]
+    expect(console.locator("#c-person-list")).not_to_contain_text(name)
     console.shot("latecomer-at-the-door")
     let_in.click()
 
     expect(phone.by_id("p-room")).to_be_visible()
     expect(phone.by_id("p-phase-title")).to_have_text(title)
+    expect(door).to_be_hidden()
     expect(phone.by_id("p-step")).to_have_text(tr("Step {i} of {n}", i=1, n=len(lead.format["phases"])))
     expect(phone.by_id("p-clock")).to_be_visible()
     expect(phone.locator("#p-clock .cd-time")).to_have_text(re.compile(r"^\d+:\d\d$"))
@@ -544,3 +550,37 @@ def test_pages_animate_only_while_a_timer_runs_and_load_scripts_deferred(server,
     phone.page.wait_for_timeout(300)
     assert frames_in(phone, 2500) <= 1  # paused: still
     lead.close()
+
+
+# ---------------------------------------------------------------- the leader on a phone (items 9, 14)
+
+def test_leader_console_and_own_phone_view_on_a_390_px_phone(server, faces):
+    lang = "ru"
+    tr = Tr(server, lang)
+    room = room_with(server, "Леопольдина-Анастасия")
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    people = [socket_client(server, join_over_http(server, code, name)) for name in ("Анна", "Борис", "Вера")]
+    # The leader's own phone view (the same device): no "wait for the leader".
+    own = holding(faces.new("leader-phone", "phone", lang, server.url), code, token=room["token"])
+    own.goto(f"/j/{code}")
+    expect(own.by_id("p-lobby-wait")).to_have_text(tr("You lead this session: start it from the console when everyone is here."))
+    expect(own.by_id("p-console-link")).to_be_visible()
+
+    console = holding(faces.new("console-phone", "phone", lang, server.url), code, token=room["token"])
+    console.goto(f"/c/{code}")
+    expect(console.by_id("c-start")).to_be_enabled()
+    no_sideways_scroll(console)
+    ok(lead.emit("start"))
+    ok(people[0].emit("post_card", {"client_id": "a1", "kind": "checkin",
+                                     "text": "Длинное-предлинное-слово-без-пробелов-которое-не-помещается-в-строку"}))
+    ok(people[1].emit("nominate", {"client_id": "n1", "title": "Пациентка, которая всегда опаздывает и каждый раз извиняется"}))
+    join_over_http(server, code, "Константин-Александр")
+    expect(console.by_id("c-door")).to_be_visible()
+    expect(console.by_id("c-now-title")).to_have_text(tr.pick(lead.format["phases"][0]["title"]))
+    console.page.wait_for_timeout(300)
+    console.shot("console-390")
+    console.shot("console-390-all", full_page=True)
+    no_sideways_scroll(console)
+    for client in (lead, *people):
+        client.close()
