@@ -53,17 +53,36 @@
   document.addEventListener('fullscreenchange', renderFs);
   K.ready.then(renderFs);
 
-  // Keep the projector awake (needs a secure context: localhost or HTTPS).
+  // Keep the projector awake (needs a secure context: localhost or HTTPS). Where the browser
+  // cannot (plain http on a LAN), the lobby says so and what to do instead.
   var wakeLock = null;
+  function wakeUnavailable(unavailable) { show($('s-wake'), unavailable); }
   function requestWake() {
-    if (!('wakeLock' in navigator) || document.visibilityState !== 'visible' || wakeLock) return;
+    if (!('wakeLock' in navigator)) { wakeUnavailable(true); return; }
+    if (document.visibilityState !== 'visible' || wakeLock) return;
     navigator.wakeLock.request('screen').then(function (lock) {
       wakeLock = lock;
+      wakeUnavailable(false);
       lock.addEventListener('release', function () { wakeLock = null; });
-    }).catch(function () { wakeLock = null; });
+    }).catch(function (err) {
+      wakeLock = null;
+      // Refused outright (not merely asked too early, before a click): nothing keeps it awake.
+      if (!err || err.name !== 'NotAllowedError' || !window.isSecureContext) wakeUnavailable(true);
+    });
   }
   document.addEventListener('visibilitychange', requestWake);
   requestWake();
+
+  // One click opens the screen as it should run: sound on (browsers need a click for it),
+  // full screen, kept awake.
+  var startBtn = $('screen-start');
+  startBtn.addEventListener('click', function () {
+    K.sound.setMuted(false);
+    if (root.requestFullscreen && !document.fullscreenElement) root.requestFullscreen().catch(function () {});
+    requestWake();
+    startBtn.hidden = true;
+    setTimeout(function () { K.sound.chime('warn'); }, 120);
+  });
 
   // Hide the pointer and the corner tools when nobody moves the mouse.
   var idleTimer = null;

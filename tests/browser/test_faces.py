@@ -584,3 +584,42 @@ def test_leader_console_and_own_phone_view_on_a_390_px_phone(server, faces):
     no_sideways_scroll(console)
     for client in (lead, *people):
         client.close()
+
+
+# ---------------------------------------------------------------- the projector's start (items 15, 21)
+
+NO_WAKE_LOCK = "delete Navigator.prototype.wakeLock;"  # as over plain http on a LAN (no secure context)
+
+
+def test_screen_starts_with_one_click_and_says_when_it_cannot_stay_awake(server, faces):
+    lang = "ru"
+    tr = Tr(server, lang)
+    room = room_with(server, "Лея")
+    screen = holding(faces.new("screen", "screen", lang, server.url), room["code"], screen=room["screen_token"])
+    screen.context.add_init_script(NO_WAKE_LOCK)
+    screen.goto(f"/s/{room['code']}?lang={lang}")
+    expect(screen.by_id("s-lobby")).to_be_visible()
+    expect(screen.by_id("s-wake")).to_be_visible()
+    expect(screen.by_id("s-wake")).to_have_text(tr("This screen may go dark: without https the browser cannot keep it awake. "
+                                                   "Turn off the screen saver and display sleep, or open Krug over https."))
+    readable_from_the_back(screen)
+    start = screen.page.get_by_role("button", name=tr("Start the screen: sound and full screen"))
+    expect(start).to_be_visible()
+    screen.shot("lobby-before-start")
+    start.click()
+    expect(start).to_be_hidden()
+    screen.page.wait_for_function("() => !!document.fullscreenElement")
+    assert screen.page.evaluate("() => window.Krug.sound.muted") is False
+    assert screen.page.evaluate("() => window.Krug.sound.ready()") is True
+    sound = screen.by_id("sound-btn")
+    expect(sound).to_have_attribute("aria-pressed", "false")
+    # Muted again, the sound button stays in sight after the corner tools fade (3.5 s idle).
+    sound.click()
+    expect(sound).to_have_attribute("aria-pressed", "true")
+    screen.page.mouse.move(10, 500)
+    screen.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    screen.page.wait_for_function("() => document.body.classList.contains('is-idle')", timeout=6000)
+    seen = sound.evaluate("(n) => { const s = getComputedStyle(n); return s.visibility === 'visible' && "
+                          "parseFloat(getComputedStyle(n.parentNode).opacity) > 0.3; }")
+    assert seen
+    screen.shot("lobby-started")
