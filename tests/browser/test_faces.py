@@ -623,3 +623,16 @@ def test_screen_starts_with_one_click_and_says_when_it_cannot_stay_awake(server,
                           "parseFloat(getComputedStyle(n.parentNode).opacity) > 0.3; }")
     assert seen
     screen.shot("lobby-started")
+
+
+def test_landing_fetches_the_formats_only_when_the_phase_editor_opens(server, faces):
+    landing = faces.new("landing", "console", "ru", server.url)
+    asked = []
+    landing.page.on("request", lambda req: asked.append(req.url) if "/api/formats" in req.url else None)
+    landing.goto("/?lang=ru")
+    expect(landing.by_id("leader-name")).to_be_visible()
+    landing.page.wait_for_timeout(500)
+    assert asked == []
+    landing.locator("#adjust > summary").click()
+    expect(landing.locator("#phase-editor li.phase-row")).to_have_count(16)
+    assert len(asked) == 1
