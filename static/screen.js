@@ -75,8 +75,12 @@
 
   // One click opens the screen as it should run: sound on (browsers need a click for it),
   // full screen, kept awake.
+  // Offered in the lobby, where the projector is set up; later the corner tools (the sound
+  // button stays in sight while off) do the same without covering the phase.
   var startBtn = $('screen-start');
+  var started = false;
   startBtn.addEventListener('click', function () {
+    started = true;
     K.sound.setMuted(false);
     if (root.requestFullscreen && !document.fullscreenElement) root.requestFullscreen().catch(function () {});
     requestWake();
@@ -101,6 +105,7 @@
 
   function render() {
     if (!state) return;
+    show(startBtn, !started && state.status === 'lobby');
     if (state.status === 'ended') { K.setFamily(null); showOnly('s-ended'); return; }
     if (state.status === 'lobby') { K.setFamily(null); showOnly('s-lobby'); renderLobby(); return; }
     showOnly('s-run');
@@ -286,6 +291,9 @@
 
   function renderWall(kinds) {
     var cards = state.cards.filter(function (c) { return kinds.indexOf(c.kind) !== -1; }).slice().reverse();
+    // When the presenter returns, their response leads the wall, ahead of the discussion's thoughts.
+    var lead = cards.filter(function (c) { return c.kind === 'response'; });
+    if (lead.length) cards = lead.concat(cards.filter(function (c) { return c.kind !== 'response'; }));
     var fresh = false;
     var known = seenCards || {};
     var firstPass = seenCards === null;
@@ -298,7 +306,9 @@
         var isNew = !firstPass && !known[c.id];
         if (isNew) fresh = true;
         var len = c.text.length;
-        return h('li', { class: 'wall-card card-' + c.kind + (len > 150 ? ' is-wide' : '') + (len > 320 ? ' is-long' : '') + (isNew ? ' is-new' : '') },
+        var response = c.kind === 'response';
+        return h('li', { class: 'wall-card card-' + c.kind + (len > 150 || response ? ' is-wide' : '') + (len > 320 ? ' is-long' : '') +
+          (response ? ' is-response' : '') + (isNew ? ' is-new' : '') },
           h('p', { class: 'wall-text' }, c.text),
           c.by || kinds.length > 1 ? h('p', { class: 'wall-by' },
             (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + (c.by ? ' · ' : '') : '') + (c.by ? K.nameOf(state, c.by) : '')) : null);

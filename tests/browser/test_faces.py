@@ -636,3 +636,29 @@ def test_landing_fetches_the_formats_only_when_the_phase_editor_opens(server, fa
     landing.locator("#adjust > summary").click()
     expect(landing.locator("#phase-editor li.phase-row")).to_have_count(16)
     assert len(asked) == 1
+
+
+def test_presenter_response_leads_the_wall_when_they_return(server, faces):
+    room = room_with(server, "Лея")
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    anna = socket_client(server, join_over_http(server, code, "Анна"))
+    boris = socket_client(server, join_over_http(server, code, "Борис"))
+    ok(lead.emit("start"))
+    ok(lead.emit("next_phase"))
+    ok(lead.emit("assign_presenter", {"case": 1, "person_id": anna.me["person"]}))
+    for _ in range(5):
+        ok(lead.emit("next_phase"))  # → discussion
+    for i in range(5):
+        ok(boris.emit("post_card", {"client_id": f"t{i}", "kind": "thought", "text": f"Мысль из обсуждения номер {i}"}))
+    ok(lead.emit("next_phase"))  # → the presenter returns
+    ok(anna.emit("post_card", {"client_id": "r1", "kind": "response", "text": "Я увидела свою злость иначе"}))
+    ok(boris.emit("post_card", {"client_id": "t9", "kind": "thought", "text": "Отклик после возвращения"}))
+    screen = screen_face(faces, server, room, "ru")
+    first = screen.locator("#s-wall-track .wall-card").first
+    expect(first).to_contain_text("Я увидела свою злость иначе")
+    expect(first).to_have_class(re.compile(r"\bis-response\b"))
+    screen.shot("return-response-first")
+    readable_from_the_back(screen)
+    for client in (lead, anna, boris):
+        client.close()
