@@ -243,8 +243,20 @@
 
   // --- the presenter's own copy of their case (only theirs; nothing after the end)
 
+  // Phases of one's own case in which the group has not yet given anything back.
+  var BEFORE_RETURN = ['presentation', 'request', 'questions', 'hypotheses', 'advice', 'discussion'];
+
+  function exportable() {
+    if (!running() || !(me.presenter_of || []).length) return false;
+    var phase = state.phase;
+    return !((me.presenter_of || []).indexOf(phase['case']) !== -1 && BEFORE_RETURN.indexOf(phase.kind) !== -1);
+  }
+
   function renderExport() {
-    show($('p-export'), running() && (me.presenter_of || []).length > 0);
+    var visible = exportable();
+    show($('p-export'), visible);
+    // "Include my private note" only when there is a note to include.
+    show($('export-note-row'), visible && !!noteText.value.trim());
   }
 
   $('export-btn').addEventListener('click', function () {
@@ -602,13 +614,16 @@
   noteText.addEventListener('input', function () {
     clearTimeout(noteTimer);
     noteTimer = setTimeout(function () { K.store.set(NOTE_KEY, noteText.value); }, 300);
+    if (state && me && state.status !== 'ended') renderExport();
   });
   window.addEventListener('pagehide', function () {
     if (state && state.status !== 'ended' && noteText.value) K.store.set(NOTE_KEY, noteText.value);
   });
 
   function renderNote() {
-    show($('p-note'), !!me.silent);
+    // Silent, the presenter writes it; back in the circle and afterwards it stays at hand.
+    var back = isPresenterNow() && ['presenter_return', 'decision'].indexOf(state.phase.kind) !== -1;
+    show($('p-note'), !!me.silent || ((back || exportable()) && !!noteText.value.trim()));
   }
 
   // --- the cards of this phase (live), with my unsent ones on top
@@ -619,6 +634,7 @@
 
   var cardItems = {};
   var cardListKey = null;
+  var hiddenMine = {};  // my cards a leader took off the screen in this phase: key -> text
 
   function cardItem(text, meta, cls) {
     // The text and who wrote it are two things: a pause between them when read out.
@@ -646,7 +662,7 @@
     var list = $('p-card-list');
     var listKey = [state.phase.index, kinds.join(','), K.LANG].join('|');
     var fresh = listKey !== cardListKey;
-    if (fresh) { K.clear(list); cardItems = {}; cardListKey = listKey; }
+    if (fresh) { K.clear(list); cardItems = {}; hiddenMine = {}; cardListKey = listKey; }
 
     var wanted = pending.map(function (it) {
       return { key: 'p:' + it.id, sig: it.payload.text, build: function () {
@@ -657,9 +673,27 @@
       var own = c.by ? c.by === me.person : mine.indexOf(c.cid) !== -1;
       var who = c.by ? (own ? t('you') : K.nameOf(state, c.by)) : (own ? t('you (anonymous to others)') : t('anonymous'));
       var meta = (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + ' · ' : '') + who;
-      wanted.push({ key: 'c:' + c.id, sig: c.text + '\n' + meta + '\n' + own, own: own, build: function () {
+      wanted.push({ key: 'c:' + c.id, sig: c.text + '\n' + meta + '\n' + own, own: own, text: c.text, build: function () {
         return cardItem(c.text, meta, 'card card-' + c.kind + (own ? ' is-mine' : ''));
       }, spoken: t(K.KIND_LABEL[c.kind]) + ': ' + c.text + (c.by ? ' — ' + who : '') });
+    });
+    // My card gone from the list (a leader hid it): said where it was, so it is not posted again.
+    var present = {};
+    wanted.forEach(function (w) { present[w.key] = true; });
+    Object.keys(cardItems).forEach(function (key) {
+      var item = cardItems[key];
+      if (!present[key] && item.own && key.indexOf('c:') === 0 && !hiddenMine[key]) {
+        hiddenMine[key] = item.text;
+        K.toast(t('A leader has taken your card off the screen.'), 'info');
+        K.announce(t('A leader has taken your card off the screen.'));
+      }
+    });
+    Object.keys(hiddenMine).forEach(function (key) {
+      if (present[key]) { delete hiddenMine[key]; return; }
+      var text = hiddenMine[key];
+      wanted.push({ key: 'h:' + key, sig: text, build: function () {
+        return cardItem(text, t('Hidden by a leader: only the leaders see it.'), 'card is-mine is-hidden-mine');
+      } });
     });
     if (!wanted.length) {
       wanted.push({ key: 'empty', sig: '', build: function () { return h('li', { class: 'muted small empty' }, t('Nothing here yet.')); } });
@@ -676,10 +710,10 @@
       if (item && item.sig !== w.sig) {
         var again = w.build();
         list.replaceChild(again, item.node);
-        item = cardItems[w.key] = { node: again, sig: w.sig };
+        item = cardItems[w.key] = { node: again, sig: w.sig, own: w.own, text: w.text };
       }
       if (!item) {
-        item = cardItems[w.key] = { node: w.build(), sig: w.sig };
+        item = cardItems[w.key] = { node: w.build(), sig: w.sig, own: w.own, text: w.text };
         if (!fresh && w.spoken && !w.own) K.announce(w.spoken);
       }
       var at = prev ? prev.nextSibling : list.firstChild;

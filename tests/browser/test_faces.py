@@ -662,3 +662,56 @@ def test_presenter_response_leads_the_wall_when_they_return(server, faces):
     readable_from_the_back(screen)
     for client in (lead, anna, boris):
         client.close()
+
+
+# ---------------------------------------------------------------- the presenter's phone (items 7, 16)
+
+def test_hidden_card_is_explained_to_its_author_and_the_presenter_keeps_the_note(server, faces):
+    lang = "ru"
+    tr = Tr(server, lang)
+    room = room_with(server, "Лея")
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    boris = socket_client(server, join_over_http(server, code, "Борис"))
+    anna = phone_joins(faces, server, code, "Анна", lang)
+    expect(anna.by_id("p-lobby-title")).to_be_visible()
+    ok(lead.emit("start"))
+    expect(anna.by_id("p-compose")).to_be_visible()
+    anna.by_id("compose-text").fill("Сегодня я не в ресурсе")
+    anna.by_id("compose-btn").click()
+    mine = anna.locator("#p-card-list li.card.is-mine:not(.is-pending)")
+    expect(mine).to_have_count(1)
+    card = next(c for c in lead.wait_for(lambda s: len(s["cards"]) == 1)["cards"])
+    ok(lead.emit("hide_card", {"card_id": card["id"], "hidden": True}))
+    hidden = anna.locator("#p-card-list li.is-hidden-mine")
+    expect(hidden).to_contain_text("Сегодня я не в ресурсе")
+    expect(hidden).to_contain_text(tr("Hidden by a leader: only the leaders see it."))
+    expect(anna.locator("#toasts")).to_contain_text(tr("A leader has taken your card off the screen."))
+    anna.shot("card-hidden")
+    ok(lead.emit("hide_card", {"card_id": card["id"], "hidden": False}))
+    expect(hidden).to_have_count(0)
+    expect(mine).to_have_count(1)
+
+    # Anna presents case 1: no "download my case" while she presents; her note stays at hand after.
+    ok(lead.emit("next_phase"))
+    anna_id = lead.wait_for(lambda s: any(p["name"] == "Анна" for p in s["people"]))["people"]
+    anna_id = next(p["id"] for p in anna_id if p["name"] == "Анна")
+    ok(lead.emit("assign_presenter", {"case": 1, "person_id": anna_id}))
+    ok(lead.emit("next_phase"))  # presentation
+    expect(anna.by_id("p-phase-title")).to_have_text(tr.pick(lead.format["phases"][2]["title"]))
+    expect(anna.by_id("p-export")).to_be_hidden()
+    for _ in range(3):
+        ok(lead.emit("next_phase"))  # request, questions → hypotheses: silent
+    expect(anna.by_id("p-note")).to_be_visible()
+    expect(anna.by_id("p-export")).to_be_hidden()
+    anna.by_id("note-text").fill("ЛИЧНАЯ ЗАМЕТКА")
+    for _ in range(2):
+        ok(lead.emit("next_phase"))  # discussion → the presenter returns
+    expect(anna.by_id("p-phase-title")).to_have_text(tr.pick(lead.format["phases"][7]["title"]))
+    expect(anna.by_id("p-note")).to_be_visible()
+    expect(anna.by_id("note-text")).to_have_value("ЛИЧНАЯ ЗАМЕТКА")
+    expect(anna.by_id("p-export")).to_be_visible()
+    expect(anna.by_id("export-note-row")).to_be_visible()
+    anna.shot("presenter-returns")
+    for client in (lead, boris):
+        client.close()
