@@ -715,3 +715,30 @@ def test_hidden_card_is_explained_to_its_author_and_the_presenter_keeps_the_note
     anna.shot("presenter-returns")
     for client in (lead, boris):
         client.close()
+
+
+def test_console_first_card_hide_is_a_few_tab_stops_away(server, faces):
+    lang = "ru"
+    tr = Tr(server, lang)
+    room = room_with(server, "Лея")
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    boris = socket_client(server, join_over_http(server, code, "Борис"))
+    ok(lead.emit("start"))
+    ok(boris.emit("post_card", {"client_id": "c1", "kind": "checkin", "text": "Рад всех видеть"}))
+    console = holding(faces.new("console", "console", lang, server.url), code, token=room["token"])
+    console.goto(f"/c/{code}")
+    hide = console.locator("#c-card-list .c-card button").first
+    expect(hide).to_be_visible()
+    presses = 0
+    while console.page.evaluate("() => document.activeElement.textContent.trim()") != tr("Cards"):
+        console.page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= 10, console.page.evaluate("() => document.activeElement.outerHTML.slice(0, 120)")
+    console.page.keyboard.press("Enter")
+    console.page.keyboard.press("Tab")
+    expect(hide).to_be_focused()
+    assert presses + 2 <= 12
+    console.shot("console-jump")
+    for client in (lead, boris):
+        client.close()
