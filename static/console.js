@@ -240,7 +240,10 @@
 
     var status;
     if (!vote) status = state.nominations.length ? t('Cases put forward: {n}. No vote yet.', { n: state.nominations.length }) : t('Nobody has put a case forward yet.');
-    else if (vote.open) status = t('Vote for case {n} is open: {v} people have voted.', { n: vote['case'], v: vote.voters });
+    else if (vote.open) {
+      status = t('Vote for case {n} is open: {v} of {total} have voted.',
+        { n: vote['case'], v: vote.voters, total: state.people.filter(K.inCircle).length });
+    }
     else if (!vote.winner && vote.tie) status = t('Vote for case {n}: a tie. Choose the case.', { n: vote['case'] });
     else if (!vote.revealed) status = t('Vote for case {n} is closed. The group sees the results when you reveal them.', { n: vote['case'] });
     else status = t('Vote for case {n}: the results are on the screen.', { n: vote['case'] });

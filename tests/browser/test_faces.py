@@ -161,6 +161,9 @@ def test_projected_vote_shows_all_twelve_candidates_winner_first_ties_together(s
     plan = [0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 5, 6]
     for client, which in zip(people, plan):
         ok(client.emit("cast_vote", {"nomination_id": noms[LONG_TITLES[which]]}))
+    console = holding(faces.new("console", "console", lang, server.url), code, token=room["token"])
+    console.goto(f"/c/{code}")
+    expect(console.by_id("c-vote-status")).to_have_text(tr("Vote for case {n} is open: {v} of {total} have voted.", n=1, v=12, total=12))
     screen = screen_face(faces, server, room, lang)
     expect(screen.locator("#s-noms .s-nom")).to_have_count(12)
     screen.page.wait_for_timeout(300)
