@@ -585,6 +585,15 @@
     return (state.cases || []).filter(function (c) { return c.number === state.phase.case; })[0] || null;
   }
 
+  /** In a break: the case the next phase works on (it may have been settled by the vote's
+   * runner-up or a tie-break: the room should see it, not guess). */
+  function upcomingCase(state) {
+    if (!state || !state.phase || state.phase.kind !== 'break' || !state.plan) return null;
+    var next = state.plan.phases[state.phase.index + 1];
+    if (!next || !next['case']) return null;
+    return (state.cases || []).filter(function (c) { return c.number === next['case']; })[0] || null;
+  }
+
   // ------------------------------------------------------------------ ring of names
 
   /** Lay out the circle's people around a centre node. The presenter who is outside the
@@ -1125,7 +1134,7 @@
     sound: sound, soundButton: soundButton, vibrate: vibrate, onFrame: onFrame,
     Countdown: Countdown, PlanBar: PlanBar, planStatus: planStatus, renderRing: renderRing,
     inCircle: inCircle, peopleById: peopleById, nameOf: nameOf, presence: presence,
-    currentCase: currentCase, connect: connect, confirm: confirmDialog, copyText: copyText,
+    currentCase: currentCase, upcomingCase: upcomingCase, connect: connect, confirm: confirmDialog, copyText: copyText,
     bindCounter: bindCounter, countSentences: countSentences, Pager: Pager, themeButton: themeButton
   };
 })();

@@ -298,7 +298,21 @@
       show($('p-clock'), false);
     }
     var kase = live ? K.currentCase(state) : null;
+    var upcoming = live && !kase ? K.upcomingCase(state) : null;
     var box = $('p-case');
+    if (upcoming) {
+      show(box, true);
+      K.patch(box, ['next', upcoming, me.person, K.LANG, state.people.map(function (p) { return p.name; })], function () {
+        return [
+          h('span', { class: 'label' }, t('After the break')),
+          h('span', { class: 'p-case-title' }, upcoming.title ? t('Case {n}: {title}', { n: upcoming.number, title: upcoming.title })
+            : t('Case {n}', { n: upcoming.number })),
+          h('span', { class: 'p-case-who' }, upcoming.presenter === me.person ? t('Your case') :
+            (upcoming.presenter ? t('Presenter: {name}', { name: K.nameOf(state, upcoming.presenter) }) : t('The leaders choose the case.')))
+        ];
+      });
+      return;
+    }
     show(box, !!(kase && (kase.title || kase.presenter)));
     if (kase) {
       K.patch(box, [kase, me.presenter_of, K.LANG, state.phase.kind, state.people.map(function (p) { return p.name; })], function () {

@@ -169,6 +169,23 @@
   function renderCase(compact) {
     var kase = K.currentCase(state);
     var box = $('s-case');
+    var upcoming = !kase ? K.upcomingCase(state) : null;
+    box.classList.toggle('is-upcoming', !!upcoming);
+    if (upcoming) {
+      // The break: which case comes next and who presents it, or that it is still open.
+      show(box, true);
+      box.classList.remove('is-compact');
+      box.classList.toggle('is-large', !compact);
+      K.patch(box, ['next', upcoming, K.LANG, state.people.map(function (p) { return [p.id, p.name]; })], function () {
+        return h('p', { class: 's-case-head' },
+          h('span', { class: 's-case-kicker' }, t('After the break')),
+          h('span', { class: 's-case-title' }, upcoming.title ? t('Case {n}: {title}', { n: upcoming.number, title: upcoming.title })
+            : t('Case {n}', { n: upcoming.number })),
+          h('span', { class: 's-case-who' }, upcoming.presenter ? t('Presenter: {name}', { name: K.nameOf(state, upcoming.presenter) })
+            : t('The leaders choose the case.')));
+      });
+      return;
+    }
     show(box, !!kase);
     if (!kase) return;
     box.classList.toggle('is-large', !compact);

@@ -749,3 +749,46 @@ def test_console_first_card_hide_is_a_few_tab_stops_away(server, faces):
     console.shot("console-jump")
     for client in (lead, boris):
         client.close()
+
+
+# ---------------------------------------------------------------- the break says what comes next (item 12)
+
+def test_break_shows_the_next_case_and_its_presenter(server, faces):
+    lang = "ru"
+    tr = Tr(server, lang)
+    room = room_with(server, "Лея")
+    code = room["code"]
+    lead = socket_client(server, room["token"])
+    anna = socket_client(server, join_over_http(server, code, "Анна"))
+    boris = socket_client(server, join_over_http(server, code, "Борис"))
+    ok(lead.emit("start"))
+    a = ok(anna.emit("nominate", {"client_id": "na", "title": "Пациентка, которая опаздывает"}))["nomination"]
+    b = ok(boris.emit("nominate", {"client_id": "nb", "title": "Отец, который кричит"}))["nomination"]
+    ok(lead.emit("next_phase"))
+    ok(lead.emit("open_vote", {"case": 1}))
+    for client, choice in ((lead, a), (anna, a), (boris, b)):
+        ok(client.emit("cast_vote", {"nomination_id": choice}))
+    ok(lead.emit("close_vote"))
+    ok(lead.emit("reveal_vote"))
+    ok(lead.emit("jump_to_phase", {"index": 8}))  # the break
+    state = lead.wait_for(lambda s: s["phase"]["index"] == 8)
+    case2 = next(c for c in state["cases"] if c["number"] == 2)
+    screen = screen_face(faces, server, room, lang)
+    phone = holding(faces.new("phone", "phone", lang, server.url), code, token=room["token"])
+    phone.goto(f"/j/{code}")
+    box = screen.by_id("s-case")
+    expect(box).to_contain_text(tr("After the break"))
+    if case2["title"]:
+        title = tr("Case {n}: {title}", n=2, title=case2["title"])
+        who = tr("Presenter: {name}", name="Борис")
+    else:
+        title, who = tr("Case {n}", n=2), tr("The leaders choose the case.")
+    expect(box).to_contain_text(title)
+    expect(box).to_contain_text(who)
+    expect(phone.by_id("p-case")).to_contain_text(tr("After the break"))
+    expect(phone.by_id("p-case")).to_contain_text(title)
+    screen.shot("break-next-case")
+    phone.shot("break-next-case")
+    readable_from_the_back(screen)
+    for client in (lead, anna, boris):
+        client.close()
