@@ -44,7 +44,12 @@
 
   // ------------------------------------------------------------------ controls (wired once)
 
-  $('c-start').addEventListener('click', function () { send('start'); });
+  $('c-start').addEventListener('click', function () {
+    send('start').then(function (ack) {
+      // The Start button goes away: the keyboard goes on from "Next", not from the page top.
+      if (ack.ok) setTimeout(function () { if (!$('c-next').hidden) $('c-next').focus(); }, 0);
+    });
+  });
   $('c-next').addEventListener('click', function () {
     if (!running()) return;
     var next = state.phase.index + 1;
@@ -63,9 +68,17 @@
     if (!running() || !state.timer) return;
     send(state.timer.paused_remaining !== null ? 'resume' : 'pause');
   });
-  $('c-minus1').addEventListener('click', function () { send('extend', { minutes: -1 }); });
-  $('c-plus1').addEventListener('click', function () { send('extend', { minutes: 1 }); });
-  $('c-plus5').addEventListener('click', function () { send('extend', { minutes: 5 }); });
+  /** −1 / +1 / +5 min, and what the timer says now for a leader who cannot see it. */
+  function extend(minutes) {
+    send('extend', { minutes: minutes }).then(function (ack) {
+      if (!ack.ok || !state || !state.timer) return;
+      var paused = state.timer.paused_remaining !== null && state.timer.paused_remaining !== undefined;
+      K.announce(K.spokenTime(K.remaining(state.timer), paused));
+    });
+  }
+  $('c-minus1').addEventListener('click', function () { extend(-1); });
+  $('c-plus1').addEventListener('click', function () { extend(1); });
+  $('c-plus5').addEventListener('click', function () { extend(5); });
 
   $('c-end').addEventListener('click', function () {
     K.confirm(t('End the session? All case content (names, titles, requests, cards) will be deleted for everyone. This cannot be undone.'),
@@ -125,9 +138,38 @@
     renderVote();
     renderCases();
     renderCards();
+    renderDoor();
     renderPeople();
     renderPhases();
     renderSettings();
+  }
+
+  // --- the door: people who joined after the start wait for a leader, in a banner on top
+
+  var doorKnown = null;
+  function renderDoor() {
+    var waiting = state.people.filter(function (p) { return p.waiting; });
+    show($('c-door'), waiting.length > 0);
+    if (doorKnown !== null) {
+      waiting.forEach(function (p) { if (!doorKnown[p.id]) K.announce(t('At the door: {name}', { name: p.name })); });
+    }
+    doorKnown = {};
+    waiting.forEach(function (p) { doorKnown[p.id] = true; });
+    K.patch($('c-door-list'), [waiting.map(function (p) { return [p.id, p.name]; }), K.LANG], function () {
+      return waiting.map(function (p) {
+        return h('li', { class: 'c-door-item' },
+          h('p', { class: 'c-door-text' }, t('At the door: {name}', { name: p.name }),
+            h('span', { class: 'c-door-hint' }, t('The session has started; let them in or turn them away.'))),
+          h('div', { class: 'row-actions' },
+            button(t('Let in'), 'btn-primary btn-small', function () { send('admit', { person_id: p.id, admit: true }); },
+              { 'data-fk': 'admit-' + p.id, 'aria-label': t('Let {name} in', { name: p.name }) }),
+            button(t('Turn away'), 'btn-quiet btn-small', function () {
+              K.confirm(t('Turn {name} away? They cannot join this session.', { name: p.name }), t('Turn away')).then(function (ok) {
+                if (ok) send('admit', { person_id: p.id, admit: false });
+              });
+            }, { 'data-fk': 'refuse-' + p.id, 'aria-label': t('Turn {name} away', { name: p.name }) })));
+      });
+    });
   }
 
   function renderNow() {
@@ -169,8 +211,8 @@
       $('c-next').disabled = phase.index >= total - 1;
       $('c-next').setAttribute('title', phase.index >= total - 1 ? K.errorText('no_next_phase') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) }));
       var paused = state.timer && state.timer.paused_remaining !== null;
+      // The label says what the button does; no aria-pressed on top of a changing label.
       setText($('c-pause'), paused ? t('Resume') : t('Pause'));
-      $('c-pause').setAttribute('aria-pressed', paused ? 'true' : 'false');
     }
   }
 
@@ -198,7 +240,10 @@
 
     var status;
     if (!vote) status = state.nominations.length ? t('Cases put forward: {n}. No vote yet.', { n: state.nominations.length }) : t('Nobody has put a case forward yet.');
-    else if (vote.open) status = t('Vote for case {n} is open: {v} people have voted.', { n: vote['case'], v: vote.voters });
+    else if (vote.open) {
+      status = t('Vote for case {n} is open: {v} of {total} have voted.',
+        { n: vote['case'], v: vote.voters, total: state.people.filter(K.inCircle).length });
+    }
     else if (!vote.winner && vote.tie) status = t('Vote for case {n}: a tie. Choose the case.', { n: vote['case'] });
     else if (!vote.revealed) status = t('Vote for case {n} is closed. The group sees the results when you reveal them.', { n: vote['case'] });
     else status = t('Vote for case {n}: the results are on the screen.', { n: vote['case'] });
@@ -327,7 +372,8 @@
   }
 
   function renderPeople() {
-    var people = state.people.slice().sort(function (a, b) {
+    // Those at the door are in the banner above, not here.
+    var people = state.people.filter(function (p) { return !p.waiting; }).sort(function (a, b) {
       return (K.inCircle(a) ? 0 : 1) - (K.inCircle(b) ? 0 : 1);
     });
     var sig = [people.map(function (p) { return [p.id, p.name, p.role, K.presence(p), !!p.off_since, !!p.waiting]; }),
@@ -344,19 +390,6 @@
             h('span', { class: 'tag tag-role-' + p.role }, t(K.ROLE_LABEL[p.role] || p.role)),
             presents.map(function (n) { return h('span', { class: 'tag tag-case' }, t('presents case {n}', { n: n })); }),
             h('span', { class: 'c-person-presence' }, presenceText(p))));
-        if (p.waiting) {
-          li.classList.add('is-waiting');
-          li.appendChild(h('div', { class: 'row-actions' },
-            h('span', { class: 'tag' }, t('waiting to join')),
-            button(t('Let in'), 'btn-primary btn-small', function () { send('admit', { person_id: p.id, admit: true }); },
-              { 'data-fk': 'admit-' + p.id, 'aria-label': t('Let {name} in', { name: p.name }) }),
-            button(t('Turn away'), 'btn-quiet btn-small', function () {
-              K.confirm(t('Turn {name} away? They cannot join this session.', { name: p.name }), t('Turn away')).then(function (ok) {
-                if (ok) send('admit', { person_id: p.id, admit: false });
-              });
-            }, { 'data-fk': 'refuse-' + p.id })));
-          return li;
-        }
         if (!circle) return li;
         var actions = [];
         if (mainLeader() && p.role !== 'leader') {
