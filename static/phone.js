@@ -599,12 +599,14 @@
     var heading = kinds.map(function (k) { return t(K.KIND_PLURAL[k]); }).join(' · ');
     setText($('p-cards-title'), heading);
     // Co-leaders receive hidden cards too; the phone shows what the circle sees.
-    var cards = state.cards.filter(function (c) { return kinds.indexOf(c.kind) !== -1 && !c.hidden; }).slice().reverse();
+    var cards = state.cards.filter(function (c) { return kinds.indexOf(c.kind) !== -1 && !c.hidden && !c.held; }).slice().reverse();
+    cards = presenterFirst(cards);
+    var withheld = renderWithheld(kinds);
     var pending = room && room.outbox ? room.outbox.pending().filter(function (it) {
       return it.event === 'post_card' && kinds.indexOf(it.payload.kind) !== -1;
     }) : [];
     var known = {};
-    cards.forEach(function (c) { known[c.cid] = true; });
+    cards.concat(withheld).forEach(function (c) { known[c.cid] = true; });
     pending = pending.filter(function (it) { return !known[it.id]; });
     K.patch($('p-card-list'), [cards, pending.map(function (p) { return p.id; }), mine.length, K.LANG, kinds.length,
       state.people.map(function (p) { return p.name; })], function () {
@@ -623,6 +625,40 @@
       if (!items.length) items.push(h('li', { class: 'muted small empty' }, t('Nothing here yet.')));
       return items;
     });
+  }
+
+  /** When the presenter returns, what they post leads, above the cards of the discussion. */
+  function presenterFirst(cards) {
+    var posts = state.phase.posts || {};
+    var lead = cards.filter(function (c) { return posts[c.kind] === 'presenter'; });
+    if (!lead.length) return cards;
+    return lead.concat(cards.filter(function (c) { return posts[c.kind] !== 'presenter'; }));
+  }
+
+  /** My own cards the room does not see (held for the leader's release, or hidden by a leader),
+   * from my own view only: said where they are, so nobody posts one again. Returns them. */
+  var withheldKnown = null;
+  function renderWithheld(kinds) {
+    var withheld = (me.withheld || []).filter(function (c) { return kinds.indexOf(c.kind) !== -1; });
+    var list = $('p-withheld');
+    show(list, withheld.length > 0);
+    if (withheldKnown !== null) {
+      withheld.forEach(function (c) {
+        if (c.hidden && !withheldKnown[c.id]) K.toast(t('A leader has hidden your card. Only the leaders see it now.'), 'info');
+      });
+    }
+    withheldKnown = {};
+    withheld.forEach(function (c) { if (c.hidden) withheldKnown[c.id] = true; });
+    K.patch(list, [withheld, K.LANG, kinds.length], function () {
+      return withheld.map(function (c) {
+        var why = c.hidden ? t('Hidden by the leader: only the leaders see it. No need to send it again.')
+          : t('Waiting for the leader: the screen and the others see it once it is released.');
+        return h('li', { class: 'card card-' + c.kind + ' is-mine ' + (c.hidden ? 'is-hidden-mine' : 'is-held') },
+          h('span', { class: 'card-text' }, c.text),
+          h('span', { class: 'card-meta' }, (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + ' · ' : '') + why));
+      });
+    });
+    return withheld;
   }
 
   // ------------------------------------------------------------------ clock
