@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import requests
+
 from .live import ok
 
 SECRET = "You should have referred her at once"
@@ -48,6 +50,9 @@ def test_a_held_card_waits_for_the_leader_and_a_hidden_one_is_told_to_its_author
     for client in (anna, boris, screen):
         assert client.wait_for(lambda s: s["v"] >= posted["v"])["cards"] == []
     assert not any(SECRET in text for text in heard["boris"] + heard["screen"])
+    export = requests.post(f"{shared_server.url}/api/export", json={},
+                           headers={"Authorization": f"Bearer {boris.token}"}, timeout=5)
+    assert export.status_code == 200 and SECRET not in export.text  # nor in the presenter's own copy
 
     # Released: the room sees it, and the author's own view forgets the wait.
     released = ok(leader.emit("release_cards", {"card_ids": [card]}))
