@@ -14,6 +14,8 @@ pytestmark = pytest.mark.browser
 LANG = "ru"
 ADVICE = "Вам стоило сразу направить её к психиатру"
 IMAGE = "Образ: закрытая дверь и ключ"
+RESPONSE = "Я увидела свою тревогу иначе"
+THOUGHT = "Молчание как способ защиты"
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +123,17 @@ def test_hold_release_hide_and_who_has_not_voted(server, faces):
     hidden.scroll_into_view_if_needed()
     anna.shot("card-hidden-after-reload")
     assert not any(ADVICE in str(s) for s in boris_phone.events("room_state")[-1:]), "the hidden card reached the presenter"
+
+    # ---- 5: back in the circle, the presenter's response leads the phones, above later thoughts
+    ok(lea.emit("jump_to_phase", {"index": 7}))
+    expect(boris_phone.by_id("compose-text")).to_be_visible()
+    boris_phone.by_id("compose-text").fill(RESPONSE)
+    boris_phone.by_id("compose-btn").click()
+    truth.wait_for(lambda s: any(c["text"] == RESPONSE for c in s["cards"]))
+    ok(vera.emit("post_card", {"client_id": "t1", "kind": "thought", "text": THOUGHT}))
+    expect(anna.locator("#p-card-list .card-text")).to_have_text([RESPONSE, THOUGHT])
+    anna.locator("#p-card-list").scroll_into_view_if_needed()
+    anna.shot("return-response-first")
 
     # ---- 12 on the projector: the break names case 2 and how it came
     ok(lea.emit("jump_to_phase", {"index": 8}))
