@@ -90,6 +90,11 @@
     send('set_locked', { locked: box.checked }).then(function (ack) { if (!ack.ok) box.checked = !box.checked; });
   });
 
+  $('c-hold').addEventListener('change', function () {
+    var box = $('c-hold');
+    send('set_card_hold', { on: box.checked }).then(function (ack) { if (!ack.ok) box.checked = !box.checked; });
+  });
+
   $('c-budget-save').addEventListener('click', function () {
     send('set_vote_budget', { budget: Number($('c-budget').value) }).then(function (ack) {
       if (ack.ok) K.toast(t('Saved'), 'info', 1800);
@@ -242,7 +247,7 @@
     if (!vote) status = state.nominations.length ? t('Cases put forward: {n}. No vote yet.', { n: state.nominations.length }) : t('Nobody has put a case forward yet.');
     else if (vote.open) {
       status = t('Vote for case {n} is open: {v} of {total} have voted.',
-        { n: vote['case'], v: vote.voters, total: state.people.filter(K.inCircle).length });
+        { n: vote['case'], v: vote.voters, total: vote.eligible });
     }
     else if (!vote.winner && vote.tie) status = t('Vote for case {n}: a tie. Choose the case.', { n: vote['case'] });
     else if (!vote.revealed) status = t('Vote for case {n} is closed. The group sees the results when you reveal them.', { n: vote['case'] });
@@ -319,6 +324,26 @@
         return li;
       });
     });
+    renderVoteNote();
+  }
+
+  /** Who has not voted yet (leaders only learn it), or how the next case was chosen without a word. */
+  function renderVoteNote() {
+    var vote = state.vote;
+    var note = $('c-vote-note');
+    var text = '';
+    if (vote && vote.open && vote.not_voted) {
+      var names = vote.not_voted.map(function (id) { return K.nameOf(state, id); });
+      text = names.length ? t('Not voted yet: {names}', { names: names.join(', ') }) : t('Everyone in the circle has voted.');
+    } else {
+      var runnerUp = state.cases.filter(function (c) { return c.source === 'runner_up' && caseAhead(c.number); })[0];
+      if (runnerUp) {
+        text = t('Case {n}: “{title}”, the runner-up of the vote.', { n: runnerUp.number, title: runnerUp.title }) + ' ' +
+          t('To take another case, choose “Make it case {n}” on it, or open a new vote in the break.', { n: runnerUp.number });
+      }
+    }
+    setText(note, text);
+    show(note, !!text);
   }
 
   // --- cases
@@ -352,13 +377,40 @@
       if (!cards.length) return h('li', { class: 'muted small' }, t('No cards in this part of the session yet.'));
       return cards.map(function (c) {
         var who = c.by ? K.nameOf(state, c.by) : t('anonymous');
-        return h('li', { class: 'c-card' + (c.hidden ? ' is-hidden' : '') },
+        var hide = button(c.hidden ? t('Show again') : t('Hide'), 'btn-quiet btn-small', function () {
+          send('hide_card', { card_id: c.id, hidden: !c.hidden });
+        }, { 'data-fk': 'hide-' + c.id, 'aria-label': (c.hidden ? t('Show again') : t('Hide')) + ': ' + c.text.slice(0, 40) });
+        return h('li', { class: 'c-card' + (c.hidden ? ' is-hidden' : '') + (c.held ? ' is-held' : '') },
           h('p', { class: 'c-card-text' }, c.text),
-          h('p', { class: 'c-card-meta' }, t(K.KIND_LABEL[c.kind] || c.kind) + ' · ' + who + (c.hidden ? ' · ' + t('hidden') : '')),
-          button(c.hidden ? t('Show again') : t('Hide'), 'btn-quiet btn-small', function () {
-            send('hide_card', { card_id: c.id, hidden: !c.hidden });
-          }, { 'data-fk': 'hide-' + c.id, 'aria-label': (c.hidden ? t('Show again') : t('Hide')) + ': ' + c.text.slice(0, 40) }));
+          h('p', { class: 'c-card-meta' }, t(K.KIND_LABEL[c.kind] || c.kind) + ' · ' + who + (c.hidden ? ' · ' + t('hidden') : '') +
+            (c.held ? ' · ' + t('waiting for release') : '')),
+          c.held ? h('div', { class: 'c-card-actions' }, releaseButton(c), hide) : hide);
       });
+    });
+    renderRelease(cards.filter(function (c) { return c.held; }));
+  }
+
+  // --- the card hold: cards wait here until a leader lets them reach the room
+
+  function releaseButton(c) {
+    return button(t('Release'), 'btn-primary btn-small', function (b) {
+      b.disabled = true;
+      send('release_cards', { card_ids: [c.id] }).then(function () { b.disabled = false; });
+    }, { 'data-fk': 'release-' + c.id, 'aria-label': t('Release') + ': ' + c.text.slice(0, 40) });
+  }
+
+  function renderRelease(held) {
+    var bar = $('c-release');
+    show(bar, held.length > 0);
+    K.patch(bar, [held.length, K.LANG], function () {
+      if (!held.length) return null;
+      return [
+        h('p', { class: 'c-release-text' }, t('Cards waiting for your release: {n}', { n: held.length })),
+        button(t('Release all'), 'btn-primary btn-small', function (b) {
+          b.disabled = true;
+          send('release_cards', { all: true }).then(function () { b.disabled = false; });
+        }, { 'data-fk': 'release-all' })
+      ];
     });
   }
 
@@ -467,6 +519,7 @@
     });
     var lock = $('c-lock');
     lock.checked = !!state.settings.locked;
+    $('c-hold').checked = !!state.settings.card_hold;
     var budget = $('c-budget');
     if (document.activeElement !== budget) budget.value = String(state.settings.vote_budget);
     var voteOpen = !!(state.vote && state.vote.open);

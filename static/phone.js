@@ -654,7 +654,6 @@
 
   var cardItems = {};
   var cardListKey = null;
-  var hiddenMine = {};  // my cards a leader took off the screen in this phase: key -> text
 
   function cardItem(text, meta, cls) {
     // The text and who wrote it are two things: a pause between them when read out.
@@ -671,18 +670,20 @@
     var heading = kinds.map(function (k) { return t(K.KIND_PLURAL[k]); }).join(' · ');
     setText($('p-cards-title'), heading);
     // Co-leaders receive hidden cards too; the phone shows what the circle sees.
-    var cards = state.cards.filter(function (c) { return kinds.indexOf(c.kind) !== -1 && !c.hidden; }).slice().reverse();
+    var cards = state.cards.filter(function (c) { return kinds.indexOf(c.kind) !== -1 && !c.hidden && !c.held; }).slice().reverse();
+    cards = presenterFirst(cards);
+    var withheld = renderWithheld(kinds);
     var pending = room && room.outbox ? room.outbox.pending().filter(function (it) {
       return it.event === 'post_card' && kinds.indexOf(it.payload.kind) !== -1;
     }) : [];
     var known = {};
-    cards.forEach(function (c) { known[c.cid] = true; });
+    cards.concat(withheld).forEach(function (c) { known[c.cid] = true; });
     pending = pending.filter(function (it) { return !known[it.id]; });
 
     var list = $('p-card-list');
     var listKey = [state.phase.index, kinds.join(','), K.LANG].join('|');
     var fresh = listKey !== cardListKey;
-    if (fresh) { K.clear(list); cardItems = {}; hiddenMine = {}; cardListKey = listKey; }
+    if (fresh) { K.clear(list); cardItems = {}; cardListKey = listKey; }
 
     var wanted = pending.map(function (it) {
       return { key: 'p:' + it.id, sig: it.payload.text, build: function () {
@@ -696,24 +697,6 @@
       wanted.push({ key: 'c:' + c.id, sig: c.text + '\n' + meta + '\n' + own, own: own, text: c.text, build: function () {
         return cardItem(c.text, meta, 'card card-' + c.kind + (own ? ' is-mine' : ''));
       }, spoken: t(K.KIND_LABEL[c.kind]) + ': ' + c.text + (c.by ? ' — ' + who : '') });
-    });
-    // My card gone from the list (a leader hid it): said where it was, so it is not posted again.
-    var present = {};
-    wanted.forEach(function (w) { present[w.key] = true; });
-    Object.keys(cardItems).forEach(function (key) {
-      var item = cardItems[key];
-      if (!present[key] && item.own && key.indexOf('c:') === 0 && !hiddenMine[key]) {
-        hiddenMine[key] = item.text;
-        K.toast(t('A leader has taken your card off the screen.'), 'info');
-        K.announce(t('A leader has taken your card off the screen.'));
-      }
-    });
-    Object.keys(hiddenMine).forEach(function (key) {
-      if (present[key]) { delete hiddenMine[key]; return; }
-      var text = hiddenMine[key];
-      wanted.push({ key: 'h:' + key, sig: text, build: function () {
-        return cardItem(text, t('Hidden by a leader: only the leaders see it.'), 'card is-mine is-hidden-mine');
-      } });
     });
     if (!wanted.length) {
       wanted.push({ key: 'empty', sig: '', build: function () { return h('li', { class: 'muted small empty' }, t('Nothing here yet.')); } });
@@ -740,6 +723,43 @@
       if (at !== item.node) list.insertBefore(item.node, at);
       prev = item.node;
     });
+  }
+
+  /** When the presenter returns, what they post leads, above the cards of the discussion. */
+  function presenterFirst(cards) {
+    var posts = state.phase.posts || {};
+    var lead = cards.filter(function (c) { return posts[c.kind] === 'presenter'; });
+    if (!lead.length) return cards;
+    return lead.concat(cards.filter(function (c) { return posts[c.kind] !== 'presenter'; }));
+  }
+
+  /** My own cards the room does not see (held for the leader's release, or hidden by a leader),
+   * from my own view only: said where they are, so nobody posts one again. Returns them. */
+  var withheldKnown = null;
+  function renderWithheld(kinds) {
+    var withheld = (me.withheld || []).filter(function (c) { return kinds.indexOf(c.kind) !== -1; });
+    var list = $('p-withheld');
+    show(list, withheld.length > 0);
+    if (withheldKnown !== null) {
+      withheld.forEach(function (c) {
+        if (c.hidden && !withheldKnown[c.id]) {
+          K.toast(t('A leader has hidden your card. Only the leaders see it now.'), 'info');
+          K.announce(t('A leader has hidden your card. Only the leaders see it now.'));
+        }
+      });
+    }
+    withheldKnown = {};
+    withheld.forEach(function (c) { if (c.hidden) withheldKnown[c.id] = true; });
+    K.patch(list, [withheld, K.LANG, kinds.length], function () {
+      return withheld.map(function (c) {
+        var why = c.hidden ? t('Hidden by the leader: only the leaders see it. No need to send it again.')
+          : t('Waiting for the leader: the screen and the others see it once it is released.');
+        return h('li', { class: 'card card-' + c.kind + ' is-mine ' + (c.hidden ? 'is-hidden-mine' : 'is-held') },
+          h('span', { class: 'card-text' }, c.text),
+          h('span', { class: 'card-meta' }, (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + ' · ' : '') + why));
+      });
+    });
+    return withheld;
   }
 
   // ------------------------------------------------------------------ clock

@@ -153,6 +153,7 @@
     right.classList.toggle('is-quiet', !showWall && !showVote);
 
     renderCase(showWall || showVote);
+    renderNextCase(showVote);
     renderPrompts();
     show($('s-vote'), showVote);
     if (showVote) renderVote();
@@ -216,6 +217,22 @@
       }
       return parts;
     });
+  }
+
+  /** Between cases: the next case, when it came without a vote of its own (runner-up, or the leader's choice). */
+  function renderNextCase(showVote) {
+    var line = $('s-next-case');
+    var next = null;
+    if (state.phase['case'] === null && !(showVote && state.vote && state.vote.open)) {
+      var done = {};
+      state.plan.phases.forEach(function (p, i) { if (p['case'] && i <= state.phase.index) done[p['case']] = true; });
+      next = state.cases.filter(function (c) { return !done[c.number] && c.title && (c.source === 'runner_up' || c.source === 'leader'); })[0] || null;
+    }
+    var text = '';
+    if (next && next.source === 'runner_up') text = t('Case {n}: “{title}”, the runner-up of the vote.', { n: next.number, title: next.title });
+    else if (next) text = t('Case {n}: “{title}”, chosen by the leader.', { n: next.number, title: next.title });
+    setText(line, text);
+    show(line, !!text);
   }
 
   function renderPrompts() {
