@@ -223,7 +223,8 @@
   function renderNextCase(showVote) {
     var line = $('s-next-case');
     var next = null;
-    if (state.phase['case'] === null && !(showVote && state.vote && state.vote.open)) {
+    // Only where the vote itself is not on the wall: the vote's own cards already say which case.
+    if (state.phase['case'] === null && !showVote) {
       var done = {};
       state.plan.phases.forEach(function (p, i) { if (p['case'] && i <= state.phase.index) done[p['case']] = true; });
       next = state.cases.filter(function (c) { return !done[c.number] && c.title && (c.source === 'runner_up' || c.source === 'leader'); })[0] || null;
