@@ -73,6 +73,12 @@ def dump(session: Session) -> dict:
         "allow_observers": session.allow_observers,
         "locked": session.locked,
         "counter": session.counter,
+        "groups": [list(members) for members in session.groups],
+        "group_size": session.group_size,
+        "group_shuffle": session.group_shuffle,
+        "group_round": session.group_round,
+        "group_step": session.group_step,
+        "group_with_leader": session.group_with_leader,
     }
 
 
@@ -112,4 +118,10 @@ def load(data: dict, fmt: Format | None = None) -> Session:
         allow_observers=data["allow_observers"],
         locked=data.get("locked", False),
         counter=data["counter"],
+        groups=[list(members) for members in data.get("groups", [])],
+        group_size=data.get("group_size"),
+        group_shuffle=data.get("group_shuffle", 0),
+        group_round=data.get("group_round", -1),
+        group_step=data.get("group_step", 0),
+        group_with_leader=data.get("group_with_leader", False),
     )

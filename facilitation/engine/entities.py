@@ -88,6 +88,7 @@ class Card:
     case: int | None
     posted_at: float
     hidden: bool = False
+    group: int | None = None  # written in a small group: its members see it, the room does not
 
 
 @dataclass

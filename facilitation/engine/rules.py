@@ -107,6 +107,9 @@ PERMISSIONS: dict[str, Permission] = {
     "post_card": Permission(Who.CIRCLE, running=True),
     "hide_card": _LEAD,
     "set_anonymity": _LEAD,
+    # small groups: the leader shapes them before the first round; posting follows the role
+    "split_groups": _RUN,
+    "swap_people": _RUN,
 }
 
 

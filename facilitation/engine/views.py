@@ -15,6 +15,7 @@ from __future__ import annotations
 from .entities import Actor, Card
 from .formats import CARD_KINDS
 from .plan import session_plan
+from .rounds import odd_rule
 from .rules import Role
 from .session import Session
 
@@ -55,11 +56,15 @@ def format_view(session: Session, audience: str) -> dict | None:
                 "rule": phase.rule, "posts": phase.posts, "silent": phase.silent_presenter}
         if phase.reflection:
             view["reflection"] = list(phase.reflection)
+        if phase.reflection_kind:
+            view["reflection_kind"] = phase.reflection_kind
+        if phase.groups:
+            view["groups"] = phase.groups.to_dict()
         if audience == LEAD:
             view["prompt"] = phase.prompt
         phases.append(view)
     return {"id": fmt.id, "name": fmt.name, "cases": fmt.cases, "card_kinds": _card_kinds(session),
-            "phases": phases}
+            "family": fmt.family, "focus": fmt.focus, "phases": phases}
 
 
 def _card_view(card: Card, session: Session, audience: str) -> dict:
@@ -79,6 +84,8 @@ def _visible_cards(session: Session, audience: str) -> list[dict]:
         return []
     cards = []
     for card in session.cards:
+        if card.group is not None:
+            continue  # a small group's cards reach its members only (``personal_view``)
         if phase.case is not None:
             if card.case != phase.case:
                 continue
@@ -134,6 +141,8 @@ def _seconds(value: float) -> float | int:
 def _card_kinds(session: Session) -> list[str]:
     """Card kinds some phase of this room's format takes, in catalogue order."""
     used = {kind for phase in session.format.phases for kind in phase.posts}
+    used |= {kind for phase in session.format.phases if phase.groups
+             for step in phase.groups.steps for role in step.roles.values() for kind in role.posts}
     return [kind for kind in CARD_KINDS if kind in used]
 
 
@@ -166,10 +175,41 @@ def room_view(session: Session, audience: str, now: float) -> dict:
             for n in session.nominations.values() if not n.withdrawn
         ],
         "vote": _vote_view(session, audience),
+        "groups": _groups_view(session),
         "cards": _visible_cards(session, audience),
         "settings": {"anonymous": sorted(session.anonymous), "vote_budget": session.vote_budget,
                      "allow_observers": session.allow_observers, "locked": session.locked},
     }
+
+
+def _groups_view(session: Session) -> dict | None:
+    """Who is with whom, and each member's role this round: the screen draws small rings."""
+    if session.group_spec is None:
+        return None
+    people = len([pid for members in session.groups for pid in members])
+    return {
+        "size": session.effective_group_size, "with_leader": session.group_with_leader,
+        "rule": odd_rule(people, session.effective_group_size),
+        "forming": session.group_forming, "round": session.group_round, "rounds": session.group_rounds,
+        "step": session.group_step, "steps": len(session.group_spec.steps),
+        "list": [{"members": list(members),
+                  "roles": {pid: session.group_role(pid) for pid in members} if not session.group_forming else {}}
+                 for members in session.groups],
+    }
+
+
+def _my_group(session: Session, person_id: str) -> dict | None:
+    index = session.group_of(person_id) if session.group_spec is not None else None
+    if index is None:
+        return None
+    role_step = session.group_role_step(person_id)
+    cards = [
+        _card_view(card, session, PUBLIC) for card in session.cards
+        if card.group == index and card.phase_key == session.phase.key and not card.hidden
+    ]
+    return {"index": index, "members": list(session.groups[index]), "role": session.group_role(person_id),
+            "posts": list(role_step.posts) if role_step else [],
+            "listening": not session.group_forming and not (role_step and role_step.posts), "cards": cards}
 
 
 def personal_view(session: Session, actor: Actor) -> dict:
@@ -187,4 +227,5 @@ def personal_view(session: Session, actor: Actor) -> dict:
         "screen": False, "person": person.id, "name": person.name, "role": person.role.value,
         "votes": votes, "silent": session.is_silent_presenter(person.id),
         "presenter_of": [case.number for case in session.cases if case.presenter_id == person.id],
+        "group": _my_group(session, person.id),
     }
