@@ -142,7 +142,8 @@ class GroupCommands:
         a = self.groups[first].index(cmd.person_id)
         b = self.groups[second].index(cmd.other_id)
         self.groups[first][a], self.groups[second][b] = cmd.other_id, cmd.person_id
-        return [Event("groups", {"swapped": 2}, private_for=(cmd.person_id, cmd.other_id))]
+        # Both groups' members see new partners on their phones.
+        return [Event("groups", {"swapped": 2}, private_for=tuple(self.groups[first] + self.groups[second]))]
 
     # ----------------------------------------------------------------- writing in a group
 
