@@ -48,7 +48,8 @@
   $('c-next').addEventListener('click', function () {
     if (!running()) return;
     var next = state.phase.index + 1;
-    K.confirm(t('Move on to “{title}”?', { title: phaseTitle(next) }), t('Move on')).then(function (ok) {
+    var title = nextGroupStep() || phaseTitle(next);
+    K.confirm(t('Move on to “{title}”?', { title: title }), t('Move on')).then(function (ok) {
       if (ok) send('next_phase');
     });
   });
@@ -128,7 +129,61 @@
     renderPeople();
     renderPhases();
     renderSettings();
+    renderGroups();
   }
+
+  // --- small groups: size, the leader in or out, another draw, swaps; "Next" starts round 1
+
+  var swapFrom = null;
+  function renderGroups() {
+    var groups = running() ? state.groups : null;
+    show($('c-groups'), !!groups);
+    if (!groups) { swapFrom = null; return; }
+    var G = K.Groups;
+    setText($('c-groups-head'), G.headline(state));
+    setText($('c-groups-rule'), G.ruleText(groups));
+    show($('c-groups-tools'), groups.forming);
+    show($('c-groups-swap-hint'), groups.forming);
+    $('c-group-size').value = String(groups.size);
+    $('c-group-leader').checked = !!groups.with_leader;
+    K.patch($('c-group-list'), [groups, swapFrom, K.LANG, state.people.map(function (p) { return [p.id, p.name]; })], function () {
+      return groups.list.map(function (group, index) {
+        return h('li', { class: 'c-group' }, h('span', { class: 'c-group-n' }, t('Group {n}', { n: index + 1 })),
+          group.members.map(function (pid) {
+            var role = group.roles[pid];
+            var label = K.nameOf(state, pid) + (role ? ' · ' + G.roleTitle(state, role) : '');
+            if (!groups.forming) return h('span', { class: 'chip' }, label);
+            var b = h('button', { type: 'button', class: 'chip chip-btn' + (swapFrom === pid ? ' is-picked' : ''),
+              'aria-pressed': swapFrom === pid ? 'true' : 'false' }, label);
+            b.addEventListener('click', function () {
+              if (!swapFrom || swapFrom === pid) { swapFrom = swapFrom === pid ? null : pid; renderGroups(); return; }
+              var first = swapFrom;
+              swapFrom = null;
+              send('swap_people', { person_id: first, other_id: pid });
+            });
+            return b;
+          }));
+      });
+    });
+  }
+
+  /** Inside a small-group phase "Next" moves to the next step or round; its title, or null. */
+  function nextGroupStep() {
+    var g = state.groups, spec = K.Groups.spec(state);
+    if (!g || !spec) return null;
+    var round = g.forming ? 0 : g.round, step = g.forming ? 0 : g.step + 1;
+    if (step >= spec.steps.length) { step = 0; round += 1; }
+    if (round >= g.rounds) return null;
+    var text = t('Round {i} of {n}', { i: round + 1, n: g.rounds });
+    return spec.steps.length > 1 ? text + ' · ' + K.pick(spec.steps[step].title) : text;
+  }
+
+  function splitAgain() {
+    send('split_groups', { size: Number($('c-group-size').value), with_leader: $('c-group-leader').checked });
+  }
+  $('c-group-size').addEventListener('change', splitAgain);
+  $('c-group-leader').addEventListener('change', splitAgain);
+  $('c-group-split').addEventListener('click', splitAgain);
 
   function renderNow() {
     var phase = state.phase;
@@ -136,7 +191,7 @@
     var total = state.plan.phases.length;
     if (live) {
       var step = t('Step {i} of {n}', { i: phase.index + 1, n: total });
-      setText($('c-step'), phase['case'] ? t('Case {n}', { n: phase['case'] }) + ' · ' + step : step);
+      setText($('c-step'), phase['case'] && !state.format.focus ? t('Case {n}', { n: phase['case'] }) + ' · ' + step : step);
       setText($('c-now-title'), K.pick(phase.title));
     } else {
       setText($('c-step'), t('Lobby'));

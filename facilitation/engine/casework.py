@@ -231,7 +231,9 @@ class CaseCommands:
                     author_id=actor.person_id, phase_key=phase.key, case=phase.case, posted_at=now,
                     group=group)
         self.cards.append(card)
-        return [Event("card", {"card": card.id, "kind": card.kind})]
+        # A group's card reaches its members through their own view.
+        members = tuple(self.groups[group]) if group is not None else ()
+        return [Event("card", {"card": card.id, "kind": card.kind}, private_for=members)]
 
     def _check_audience(self, actor: Actor, kind: str) -> None:
         if self.is_silent_presenter(actor.person_id):

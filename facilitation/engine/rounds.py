@@ -24,9 +24,10 @@ class RoleStep:
 
     label: dict[str, str]
     posts: tuple[str, ...] = ()
+    back_turned: bool = False  # sits with their back to the group (the troika's client consulting)
 
     def to_dict(self) -> dict:
-        return {"label": self.label, "posts": list(self.posts)}
+        return {"label": self.label, "posts": list(self.posts), **({"back_turned": True} if self.back_turned else {})}
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,12 @@ def parse_groups(check, raw: object, path: str, card_kinds: tuple[str, ...]) -> 
             posts = role.get("posts", []) if isinstance(role, dict) else None
             if not isinstance(posts, list) or any(k not in card_kinds for k in posts):
                 check.fail(f"{rpath}.posts", f"must be a list of card kinds from {list(card_kinds)}")
-            parsed[name] = RoleStep(check.text(check.require(role, "label", rpath), f"{rpath}.label"), tuple(posts))
+            back = role.get("back_turned", False)
+            if not isinstance(back, bool):
+                check.fail(f"{rpath}.back_turned", "must be true or false")
+            if back and posts:
+                check.fail(f"{rpath}.back_turned", "someone with their back turned only listens: posts must be empty")
+            parsed[name] = RoleStep(check.text(check.require(role, "label", rpath), f"{rpath}.label"), tuple(posts), back)
         steps.append(StepSpec(
             key=key, minutes=minutes,
             title=check.text(check.require(step, "title", spath), f"{spath}.title"),
@@ -183,7 +189,8 @@ def groups_from_dict(data: dict) -> GroupSpec:
     """A spec written by ``GroupSpec.to_dict`` (a room's stored format): already validated."""
     steps = tuple(
         StepSpec(s["key"], s["minutes"], s["title"], s["rule"],
-                 {name: RoleStep(r["label"], tuple(r["posts"])) for name, r in s["roles"].items()})
+                 {name: RoleStep(r["label"], tuple(r["posts"]), r.get("back_turned", False))
+                  for name, r in s["roles"].items()})
         for s in data["steps"]
     )
     return GroupSpec(data["size"], tuple(data["roles"]), data["role_titles"], steps, data.get("forming_minutes", 1))
