@@ -321,6 +321,7 @@ class FormatLibrary:
         self.folder = Path(folder)
         self.primitives = load_primitives(self.folder / "primitives.json")
         self.formats: dict[str, Format] = {}
+        places: dict[str, int] = {}
         for path in sorted(self.folder.glob("*.json")):
             if path.name == "primitives.json":
                 continue
@@ -332,6 +333,12 @@ class FormatLibrary:
             if fmt.id != path.stem:
                 raise FormatError(path.name, "id", f"must equal the file name {path.stem!r}")
             self.formats[fmt.id] = fmt
+            order = data.get("order", 100)
+            if not isinstance(order, int) or isinstance(order, bool):
+                raise FormatError(path.name, "order", "must be a whole number (the place on its shelf)")
+            places[fmt.id] = order
+        # On each shelf of the landing page, in the order the methods are used.
+        self.formats = dict(sorted(self.formats.items(), key=lambda item: (places[item[0]], item[0])))
 
     def get(self, format_id: str) -> Format | None:
         return self.formats.get(format_id)

@@ -334,3 +334,34 @@ def test_twelve_in_six_pairs_fit_the_projector(server, faces):
     name_size = float(screen.page.evaluate(
         "() => parseFloat(getComputedStyle(document.querySelector('#s-group-rings .group-name')).fontSize)"))
     assert name_size >= 30  # legible from the back of a room at 1080p
+
+
+def test_landing_shelves_and_adding_phases_from_the_library(server, faces):
+    """The landing page groups the formats on three shelves with a line on when to use each;
+    the phase editor adds a small-group phase from the library (its rule card shown) and sets
+    the closing phase's kind of reflection; the room runs with both."""
+    page = faces.new("landing", "console", "en", server.url)
+    tr = Tr(server, "en")
+    page.goto("/?lang=en")
+    expect(page.locator(".format-shelf")).to_have_text(
+        [tr("Balint groups"), tr("Intervision and consultation"), tr("Tutoring and reflection")])
+    expect(page.locator(".format-option").filter(has_text="Troika Consulting").locator(".format-when")).to_have_text(
+        "Quick mutual help: everyone has a work challenge, half an hour to spare.")
+    page.by_id("leader-name").fill("Lea")
+    page.locator('input[name="format_id"][value="balint-single"]').check()
+    page.locator("#adjust summary").click()
+    page.by_id("add-kind").select_option("small_groups")
+    expect(page.by_id("add-rule")).to_contain_text("The circle splits into small groups.")
+    page.by_id("add-btn").click()
+    expect(page.locator("#phase-editor .phase-row").last).to_contain_text("Work in small groups")
+    page.locator("#phase-editor .phase-row").filter(has_text="Closing round").locator("select").select_option("process")
+    expect(page.locator("#phase-editor .phase-row .phase-title").filter(has_text="Process reflection")).to_have_count(1)
+    page.shot("landing-editor", full_page=True)
+    page.by_id("create-btn").click()
+    page.page.wait_for_url(re.compile(r"/c/[A-Z0-9]+$"))
+    code = page.page.evaluate("document.documentElement.dataset.code")
+    truth = socket_client(server, page.storage(f"krug:{code}:token"))
+    phases = truth.format["phases"]
+    assert phases[-1]["kind"] == "small_groups" and phases[-1]["key"] == "added-1" and phases[-1]["groups"]["size"] == 3
+    closing = next(p for p in phases if p["kind"] == "closing")
+    assert closing["reflection_kind"] == "process" and len(closing["reflection"]) == 2
