@@ -136,6 +136,9 @@
 
   var swapFrom = null;
   function renderGroups() {
+    // Formats without cases (troika, tutorial, reflection) need no case or vote panels.
+    var caseless = !!(state.format && state.format.cases === 0);
+    ['.c-vote', '.c-cases'].forEach(function (sel) { var node = document.querySelector(sel); if (node) show(node, !caseless); });
     var groups = running() ? state.groups : null;
     show($('c-groups'), !!groups);
     if (!groups) { swapFrom = null; return; }

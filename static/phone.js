@@ -651,6 +651,8 @@
     $('p-group').setAttribute('data-role', role || 'forming');
     var step = G.stepSpec(state);
     setText($('p-group-step'), step ? K.pick(step.rule) : G.ruleText(groups));
+    // In a round the step's rule (here) replaces the phase's, so the role fits one glance.
+    if (step) show($('p-rule'), false);
     K.patch($('p-group-members'), [mineGroup.members, groups.list[mineGroup.index].roles, me.person, K.LANG,
       state.people.map(function (p) { return [p.id, p.name]; })], function () {
       return mineGroup.members.map(function (pid) {

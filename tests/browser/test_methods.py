@@ -30,10 +30,10 @@ def server(tmp_path_factory):
 class Room:
     """A console, a screen, browser phones and socket-client phones in one room."""
 
-    def __init__(self, server, faces, format_id: str) -> None:
-        self.server, self.faces, self.tr = server, faces, Tr(server, LANG)
-        console = self.console = faces.new("console", "console", LANG, server.url, fps=FPS)
-        console.goto(f"/?lang={LANG}")
+    def __init__(self, server, faces, format_id: str, lang: str = LANG) -> None:
+        self.server, self.faces, self.tr, self.lang = server, faces, Tr(server, lang), lang
+        console = self.console = faces.new("console", "console", lang, server.url, fps=FPS)
+        console.goto(f"/?lang={lang}")
         console.by_id("leader-name").fill("Лея")
         console.locator(f'input[name="format_id"][value="{format_id}"]').check()
         console.by_id("create-btn").click()
@@ -41,14 +41,14 @@ class Room:
         self.code = console.page.evaluate("document.documentElement.dataset.code")
         self.truth = socket_client(server, console.storage(f"krug:{self.code}:screen"))
         self.lead = socket_client(server, console.storage(f"krug:{self.code}:token"))
-        screen = self.screen = faces.new("screen", "screen", LANG, server.url, fps=FPS)
+        screen = self.screen = faces.new("screen", "screen", lang, server.url, fps=FPS)
         screen.goto(console.by_id("c-open-screen").get_attribute("href"))
         expect(screen.by_id("s-lobby")).to_be_visible()
         self.phones: dict[str, object] = {}
         self.sockets: dict[str, object] = {}
 
     def join_phone(self, name: str):
-        phone = self.faces.new(f"phone-{len(self.phones) + 1}", "phone", LANG, self.server.url, fps=FPS)
+        phone = self.faces.new(f"phone-{len(self.phones) + 1}", "phone", self.lang, self.server.url, fps=FPS)
         phone.goto(f"/j/{self.code}")
         phone.by_id("join-name").fill(name)
         phone.by_id("join-consent").check()
@@ -174,12 +174,23 @@ def test_tutorial_in_russian_with_trios(server, faces):
     expect(screen.by_id("s-ended")).to_be_visible()
 
 
-def test_troika_client_listens_with_back_turned(server, faces):
-    room = Room(server, faces, "troika")
-    tr = room.tr
-    for name in ("Анна", "Борис", "Вера"):
+TROIKA = {
+    "ru": {"phones": ("Анна", "Борис", "Вера"), "sockets": ("Глеб", "Дарья", "Егор"),
+           "back": "Вы слушаете, сидя спиной к группе", "consult": "Вы советуетесь между собой",
+           "advice": "Спросить команду, прежде чем решать самой"},
+    "en": {"phones": ("Anna", "Boris", "Vera"), "sockets": ("Gleb", "Dasha", "Egor"),
+           "back": "You listen with your back turned", "consult": "You consult among yourselves",
+           "advice": "Ask the team before deciding alone"},
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_troika_client_listens_with_back_turned(server, faces, lang):
+    room = Room(server, faces, "troika", lang)
+    tr, words = room.tr, TROIKA[lang]
+    for name in words["phones"]:
         room.join_phone(name)
-    for name in ("Глеб", "Дарья", "Егор"):
+    for name in words["sockets"]:
         room.join_socket(name)
     room.state(lambda s: len(s["people"]) == 7)
     room.console.by_id("c-start").click()
@@ -209,15 +220,16 @@ def test_troika_client_listens_with_back_turned(server, faces):
     phone = room.phones[client]
     expect(phone.by_id("p-group-role")).to_have_text(tr.pick(
         state["phase"]["groups"]["steps"][2]["roles"]["client"]["label"]))
-    expect(phone.by_id("p-group-role")).to_have_text("Вы слушаете, сидя спиной к группе")
+    expect(phone.by_id("p-group-role")).to_have_text(words["back"])
+    expect(phone.by_id("p-rule")).to_be_hidden()  # the step's rule is in the group panel
     expect(phone.by_id("group-form")).to_be_hidden()
     expect(phone.by_id("p-note")).to_be_visible()  # notes for themselves, as the method allows
     phone.shot("role-client-back-turned")
     advisor = room.phones[consultant]
-    expect(advisor.by_id("p-group-role")).to_have_text("Вы советуетесь между собой")
-    advisor.by_id("group-text").fill("Спросить команду, прежде чем решать самой")
+    expect(advisor.by_id("p-group-role")).to_have_text(words["consult"])
+    advisor.by_id("group-text").fill(words["advice"])
     advisor.by_id("group-btn").click()
-    expect(phone.locator("#p-group-cards .card-text")).to_have_text(["Спросить команду, прежде чем решать самой"])
+    expect(phone.locator("#p-group-cards .card-text")).to_have_text([words["advice"]])
     advisor.shot("role-consultant")
     client_seat = room.screen.locator("#s-group-rings .group-seat.is-back-turned")
     expect(client_seat).to_have_count(2)  # one client in each trio
