@@ -309,3 +309,13 @@ def test_the_plan_counts_the_rounds_ahead(make_room):
     room.lead(c.NextPhase())
     forming = session_plan(s, room.clock.now())
     assert forming.rest_seconds == pytest.approx((3 * 10 + 4) * 60)
+
+
+def test_a_customized_split_survives_saving_as_the_groups_own_format(library):
+    fmt = library.get("troika")
+    changed = customize(fmt, [{"key": "silence"}, {"key": "troika", "minutes": 40},
+                              {"kind": "reflection", "reflection_kind": "process"}], primitives=library.primitives)
+    assert [s.minutes for s in changed.phases[1].groups.steps] == [2.6, 2.6, 6.5, 1.3]
+    document = {**changed.to_dict(), "id": "own-tuesday"}
+    again = library.parse(document)
+    assert again.to_dict() == document and again.phases[1].groups.steps[2].roles["client"].back_turned
