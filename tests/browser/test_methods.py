@@ -101,7 +101,7 @@ def test_tutorial_in_russian_with_trios(server, faces):
     room.next("Начало. «Размораживание»")
     room.next("Развитие. Организация изучения")
     expect(room.screen.by_id("s-title")).to_have_text("Развитие. Организация изучения")
-    room.next("Развитие. Групповая работа")
+    room.next("Развитие. Организация групповой работы")
 
     # The split: two trios as small rings on the screen; the console may swap people.
     state = room.state(lambda s: s["groups"] is not None)
@@ -159,7 +159,7 @@ def test_tutorial_in_russian_with_trios(server, faces):
     # A group's cards stay in the group: the screen's state never carries them.
     assert room.truth.state["cards"] == []
 
-    room.next("Развитие. Индивидуальная работа")
+    room.next("Развитие. Организация индивидуальной работы")
     expect(screen.by_id("s-groups")).to_be_hidden()
     for phone in room.phones.values():
         expect(phone.by_id("p-group")).to_be_hidden()
