@@ -224,8 +224,9 @@
     show($('c-clock'), !!live);
     if (live) {
       $('c-back').disabled = phase.index <= 0;
-      $('c-next').disabled = phase.index >= total - 1;
-      $('c-next').setAttribute('title', phase.index >= total - 1 ? t('This is the last phase; end the session instead.') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) }));
+      var groupStep = nextGroupStep();  // rounds left in a small-group phase, even the last one
+      $('c-next').disabled = phase.index >= total - 1 && !groupStep;
+      $('c-next').setAttribute('title', groupStep || (phase.index >= total - 1 ? t('This is the last phase; end the session instead.') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) })));
       var paused = state.timer && state.timer.paused_remaining !== null;
       setText($('c-pause'), paused ? t('Resume') : t('Pause'));
       $('c-pause').setAttribute('aria-pressed', paused ? 'true' : 'false');
