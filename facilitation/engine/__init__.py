@@ -6,9 +6,10 @@ in a unit test in milliseconds.
 """
 from .codec import dump, dump_format, load, load_format
 from .commands import CLIENT_COMMANDS, Command, decode
+from .editing import customize
 from .entities import Actor, Event
 from .errors import DomainError
-from .formats import Format, FormatError, FormatLibrary, PhaseSpec, customize
+from .formats import Format, FormatError, FormatLibrary, PhaseSpec
 from .plan import Plan, session_plan
 from .rules import Role
 from .session import Session

@@ -219,6 +219,21 @@ class SetLocked(Command):
     locked: bool
 
 
+@_command("split_groups")
+class SplitGroups(Command):
+    """Split the circle again while the groups form: another size, the leader in or out, or just
+    another random draw."""
+
+    size: int | None = None
+    with_leader: bool | None = None
+
+
+@_command("swap_people")
+class SwapPeople(Command):
+    person_id: str
+    other_id: str
+
+
 @_command("end_session")
 class EndSession(Command):
     pass
@@ -233,6 +248,7 @@ CLIENT_COMMANDS: dict[str, type[Command]] = {
         AssignCase, AssignPresenter, SetRequest, PostCard, HideCard, HandLeadership,
         MakeColeader, SetAnonymity, SetVoteBudget, EndSession, Leave, Admit, SetLocked,
         SetCardHold, ReleaseCards,
+        SplitGroups, SwapPeople,
     )
 }
 
@@ -250,6 +266,8 @@ def _field_type_ok(value: object, annotation: str) -> bool:
         return value is None or (isinstance(value, list) and all(isinstance(item, str) for item in value))
     if annotation == "int | None":
         return value is None or (isinstance(value, int) and not isinstance(value, bool))
+    if annotation == "bool | None":
+        return value is None or isinstance(value, bool)
     raise AssertionError(annotation)
 
 

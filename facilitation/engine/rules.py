@@ -111,6 +111,9 @@ PERMISSIONS: dict[str, Permission] = {
     "set_card_hold": _LEAD,
     "release_cards": _LEAD,
     "set_anonymity": _LEAD,
+    # small groups: the leader shapes them before the first round; posting follows the role
+    "split_groups": _RUN,
+    "swap_people": _RUN,
 }
 
 

@@ -87,9 +87,10 @@ def index():
 @bp.get("/api/formats")
 def list_formats():
     """All formats with their phases, for the create-room form."""
+    library = services().formats.library
     return jsonify({"ok": True, "formats": [
         {**f.to_dict(), "total_minutes": f.total_minutes} for f in services().formats.all()
-    ]})
+    ], "primitives": library.primitive_list(), "reflection_kinds": library.reflection_kinds()})
 
 
 @bp.post("/api/rooms")
@@ -106,7 +107,7 @@ def create_room():
         return _error(DomainError("not_found", "No such format."), 404)
     try:
         if body.get("phases") is not None:
-            fmt = customize(fmt, body["phases"])
+            fmt = customize(fmt, body["phases"], primitives=services().formats.library.primitives)
         if body.get("save_as"):
             if not isinstance(body["save_as"], str):
                 raise DomainError("bad_request", "save_as must be text.")
@@ -224,7 +225,8 @@ def vendor(name: str):
 def export_case():
     """The presenter downloads their own case. Header ``Authorization: Bearer <token>``;
     body ``{note?}`` (the private note lives only on the phone; it is added if sent).
-    Returns a Markdown attachment; 403 ``not_presenter`` for anyone else."""
+    Returns a Markdown attachment (the route card when the format has a person in focus);
+    403 ``not_presenter`` for anyone else."""
     header = request.headers.get("Authorization", "")
     identity = services().rooms.identify(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
     if identity is None or identity.actor.person_id is None:
@@ -237,13 +239,14 @@ def export_case():
         return _error(DomainError("bad_request", "note must be text of at most 20 000 characters.", field="note"))
     session, _version, code = services().rooms.load(identity.room_id)
     try:
-        document = presenter_export(session, identity.actor.person_id, note)
+        document = presenter_export(session, identity.actor.person_id, note, select_locale())
+        kind = "route" if session.format.focus else "case"
     except DomainError as err:
         return _error(err, 403)
     current_app.logger.info("export room=%s", identity.room_id)
     response = make_response(document)
     response.headers["Content-Type"] = "text/markdown; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="krug-{code}-case.md"'
+    response.headers["Content-Disposition"] = f'attachment; filename="krug-{code}-{kind}.md"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
