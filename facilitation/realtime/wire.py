@@ -84,6 +84,8 @@ def refuse_malformed_packets(server) -> None:
 
     def on_message(eio_sid, data):
         try:
+            if not data:  # python-socketio would take it for an event without a name
+                raise MalformedPacket("empty packet")
             return handle(eio_sid, data)
         except MalformedPacket as fault:
             refuse(server, eio_sid, fault)

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import io
 import json
 import logging
 from urllib.parse import parse_qs
@@ -24,6 +25,8 @@ from ..extensions import socketio
 log = logging.getLogger("krug.web")
 
 SOCKETIO_PATH = "/socket.io"
+PACKET_SEPARATOR = "\x1e"
+ENGINEIO_CLIENT_TYPES = "123456b"  # close, ping, pong, message, upgrade, noop; b: base64 binary
 
 
 def refusal(limit: int) -> dict:
@@ -48,6 +51,8 @@ class BodyLimit:
             length = limit + 1
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if length <= limit and not chunked:
+            if polling and length:
+                return self._polling_post(environ, start_response, length)
             return self.app(environ, start_response)
         if polling:
             self._close_session(environ)
@@ -58,6 +63,29 @@ class BodyLimit:
         else:
             log.info("refused request body: %d bytes over the limit of %d (%s)", length, limit, kind)
             status, answer = "413 Request Entity Too Large", refusal(limit)
+        body = json.dumps(answer).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                ("Connection", "close")])
+        return [body]
+
+    def _polling_post(self, environ, start_response, length: int):
+        """python-engineio decodes a POST's body unchecked and logs a traceback (and answers
+        ok) for bytes that are not UTF-8 or packets that are not Engine.IO's: checked here."""
+        body = environ["wsgi.input"].read(length)
+        try:
+            packets = body.decode("utf-8").split(PACKET_SEPARATOR)
+        except UnicodeDecodeError:
+            packets = None
+        if packets is None or not all(p[:1] and p[0] in ENGINEIO_CLIENT_TYPES for p in packets):
+            self._close_session(environ)
+            log.info("refused polling post: not Engine.IO packets; session closed")
+            return self._answer(start_response, "400 Bad Request",
+                                DomainError("bad_request", "Malformed Engine.IO payload.").as_ack())
+        environ["wsgi.input"] = io.BytesIO(body)
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _answer(start_response, status: str, answer: dict):
         body = json.dumps(answer).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                                 ("Connection", "close")])
