@@ -33,6 +33,9 @@ CLOSING = {
     "empty event": "42[]",
 }
 
+# Websocket messages that are not Engine.IO packets at all.
+NOT_ENGINEIO = {"empty message": "", "no packet type": "x" + SECRET, "open from a client": "0{}"}
+
 # Packets that asked for an acknowledgement on a connected namespace: answered bad_request.
 ANSWERED = {
     "array as event name": '425[["post_card"],{}]',
@@ -77,6 +80,22 @@ def test_a_malformed_packet_closes_its_connection_with_one_log_line(server, room
     log = server.log()
     assert "Traceback" not in log
     assert SECRET not in log
+
+
+@pytest.mark.parametrize("name", list(NOT_ENGINEIO))
+def test_a_websocket_message_that_is_not_engineio_closes_the_connection_cleanly(server, room, name):
+    raw = RawSocket(server)
+    assert raw.connect(room["anna"])["ok"]
+    leader = room["leader"]
+    leader.wait_for(lambda s: any(p["name"] == "Anna" and p["online"] for p in s["people"]))
+    before = server.log().count("refused websocket message")
+    raw.send(NOT_ENGINEIO[name])
+    assert raw.closed_by_server()
+    # The disconnect ran: Anna shows offline at once, not after a ping timeout.
+    leader.wait_for(lambda s: not next(p for p in s["people"] if p["name"] == "Anna")["online"])
+    assert server.log().count("refused websocket message") == before + 1
+    log = server.log()
+    assert "Traceback" not in log and SECRET not in log and "500 Internal" not in log
 
 
 @pytest.mark.parametrize("name", list(ANSWERED))

@@ -86,6 +86,7 @@ def test_a_message_in_many_fragments_is_refused_as_it_arrives_and_others_are_ser
     assert leader.emit("post_card", {"client_id": "c1", "kind": "checkin", "text": "still here"})["ok"] is not None
     new_log = "\n".join(server.log().splitlines()[before:])
     assert "Traceback" not in new_log
+    assert new_log.count("refused websocket message: over") == 1
 
 
 def test_a_message_just_within_the_limit_in_fragments_is_taken(server):
@@ -208,7 +209,7 @@ def _read_fragmented(total: int, limit: int) -> tuple[object, bytes]:
     ours, theirs = socket.socketpair()
     ws = eventlet_websocket.RFC6455WebSocket(theirs, {}, version=13, max_frame_length=limit)
     size = 100
-    frames = [_frame(b"a" * size, ABNF.OPCODE_TEXT if i == 0 else ABNF.OPCODE_CONT, fin=(i + 1) * size >= total)
+    frames = [_frame(b"4" * size, ABNF.OPCODE_TEXT if i == 0 else ABNF.OPCODE_CONT, fin=(i + 1) * size >= total)
               for i in range(total // size)]
     ours.sendall(b"".join(frames))
     got = ws.wait()
@@ -228,7 +229,7 @@ def test_eventlet_alone_limits_frames_not_messages(monkeypatch):
     if getattr(eventlet_websocket.RFC6455WebSocket.Message, "_krug_message_limit", False):
         pytest.skip("patched in this process")
     got, _back = _read_fragmented(5000, 1000)
-    assert got == "a" * 5000
+    assert got == "4" * 5000
 
 
 def test_the_patch_fails_a_fragmented_message_over_the_limit(monkeypatch):
@@ -237,9 +238,20 @@ def test_the_patch_fails_a_fragmented_message_over_the_limit(monkeypatch):
     monkeypatch.setattr(message, "_krug_message_limit", False, raising=False)
     monkeypatch.setattr(eventlet_websocket.RFC6455WebSocket, "_apply_mask",
                         eventlet_websocket.RFC6455WebSocket.__dict__["_apply_mask"])
+    monkeypatch.setattr(eventlet_websocket.RFC6455WebSocket, "wait", eventlet_websocket.RFC6455WebSocket.wait)
     ws_limits.install()
     got, back = _read_fragmented(5000, 1000)
     assert got is None
     assert back[:1] == b"\x88" and int.from_bytes(back[2:4], "big") == 1009  # close frame, 1009
     got, _back = _read_fragmented(900, 1000)
-    assert got == "a" * 900
+    assert got == "4" * 900
+    # A text message that is not an Engine.IO packet ends the connection with 1002.
+    import socket
+
+    ours, theirs = socket.socketpair()
+    ws = eventlet_websocket.RFC6455WebSocket(theirs, {}, version=13, max_frame_length=1000)
+    ours.sendall(_frame(b"x", ABNF.OPCODE_TEXT, fin=True))
+    assert ws.wait() is None
+    back = ours.recv(1024)
+    assert back[:1] == b"\x88" and int.from_bytes(back[2:4], "big") == 1002
+    ours.close()

@@ -11,12 +11,22 @@ the limit: at most one frame beyond the limit is ever read.
 Unmasking: eventlet XORs byte by byte in Python (about 10 ms for a 64 KiB frame); here the
 frame is XORed as one big integer.
 
+A text message that is not an Engine.IO packet (empty, or not starting with a packet type a
+client sends) made python-engineio's websocket loop raise: eventlet then wrote an HTTP 500
+into the websocket stream and the connection's disconnect never ran. Such a message now ends
+the connection as a close from the client would, with one log line.
+
 This patches eventlet's private ``RFC6455WebSocket`` internals, so eventlet is pinned in
 requirements.txt and tests/test_transport_limits.py fails if an upgrade changes them.
 """
 from __future__ import annotations
 
+import logging
+
+log = logging.getLogger("krug.realtime")
+
 _INSTALLED = "_krug_message_limit"
+ENGINEIO_CLIENT_TYPES = "123456"  # close, ping, pong, message, upgrade, noop
 
 
 def unmask(data: bytes, mask, length: int | None = None, offset: int = 0) -> bytes:
@@ -43,10 +53,23 @@ def install() -> None:
     def push_within_limit(self, data, final=False):
         self.received = getattr(self, "received", 0) + len(data)
         if self.received > self.max_frame_length:
+            log.info("refused websocket message: over %d bytes; connection closed", self.max_frame_length)
             raise websocket.FailedConnectionError(
                 1009, f"Message above the limit of {self.max_frame_length} bytes.")
         return push(self, data, final=final)
 
+    wait = socket_class.wait
+
+    def wait_for_engineio_packet(self):
+        message = wait(self)
+        if isinstance(message, str) and (not message or message[0] not in ENGINEIO_CLIENT_TYPES):
+            log.info("refused websocket message: not an Engine.IO packet; connection closed")
+            # Only the close frame: engine.io closes the socket itself once wait() says None.
+            self._send_closing_frame(ignore_send_errors=True, close_data=(1002, "Not an Engine.IO packet."))
+            return None
+        return message
+
     message_class.push = push_within_limit
+    socket_class.wait = wait_for_engineio_packet
     setattr(message_class, _INSTALLED, True)
     socket_class._apply_mask = staticmethod(unmask)
