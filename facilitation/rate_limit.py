@@ -31,10 +31,11 @@ REDIS_RETRY_SECONDS = 5.0  # after a failure, how long to count locally before a
 
 
 class SweptMemoryStorage(MemoryStorage):
-    """The library's memory storage, swept every few seconds instead of every 10 ms (each sweep
-    walks every key: measured 14 ms for 3 000 moving-window keys, which 100 times a second
-    would take the event loop's whole time), and rid of the keys it empties (the library
-    empties a moving window's list but keeps its key for good)."""
+    """The library's memory storage with a sweep of its own. The library sweeps every 10 ms,
+    each time walking every key with a lock and a bisection (measured: 228 ms for 26 000
+    moving-window keys), and keeps the key of every window it empties for good. Here a sweep
+    runs every few seconds and drops each key whose newest entry has expired (a window is
+    newest-first): a few milliseconds for as many keys."""
 
     SWEEP_SECONDS = 5.0
 
@@ -44,7 +45,7 @@ class SweptMemoryStorage(MemoryStorage):
         super().__init__()
 
     # The library schedules through this name-mangled method; tests/test_rate_limits.py fails
-    # if an upgrade renames it (keys would then be swept on the library's own 10 ms timer).
+    # if an upgrade renames it (its own sweep would then be back).
     def _MemoryStorage__schedule_expiry(self) -> None:
         if not self.timer.is_alive():
             self.timer = threading.Timer(self.sweep_seconds, self._sweep)
@@ -53,13 +54,18 @@ class SweptMemoryStorage(MemoryStorage):
 
     def _sweep(self) -> None:
         self.sweeps += 1
-        self._MemoryStorage__expire_events()
-        for key in [k for k, entries in self.events.items() if not entries]:
-            with self.locks[key]:
-                if not self.events.get(key):
-                    self.events.pop(key, None)
+        now = time.time()
+        for key in [k for k, entries in list(self.events.items()) if not entries or entries[0].expiry <= now]:
+            with self.locks[key]:  # a hit may be filling this very key (threading mode)
+                entries = self.events.get(key)
+                if entries is not None and (not entries or entries[0].expiry <= now):
+                    del self.events[key]
+                    self.locks.pop(key, None)
+        for key in [k for k, at in list(self.expirations.items()) if at <= now]:
+            self.storage.pop(key, None)
+            self.expirations.pop(key, None)
             self.locks.pop(key, None)
-        if self.keys():  # the library sweeps again only at the next hit; a quiet server too
+        if self.keys():  # the library schedules again only at the next hit; a quiet server too
             self.timer = threading.Timer(self.sweep_seconds, self._sweep)
             self.timer.daemon = True
             self.timer.start()

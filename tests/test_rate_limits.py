@@ -95,7 +95,7 @@ def test_the_library_still_schedules_its_sweep_through_the_hook_we_slow_down():
     """SweptMemoryStorage overrides a name-mangled method of the library's MemoryStorage; an
     upgrade that renames it would bring back a sweep of every key every 10 ms."""
     assert callable(getattr(MemoryStorage, "_MemoryStorage__schedule_expiry", None))
-    assert callable(getattr(MemoryStorage, "_MemoryStorage__expire_events", None))
+    assert MemoryStorage().events == {}  # moving windows: key -> entries, newest first
     storage = SweptMemoryStorage(sweep_seconds=30)
     storage.timer.join()  # the library's constructor starts one 10 ms sweep of its own
     MovingWindowRateLimiter(storage).hit(RateLimitItemPerSecond(1, 1), "k")
