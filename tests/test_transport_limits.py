@@ -255,3 +255,17 @@ def test_the_patch_fails_a_fragmented_message_over_the_limit(monkeypatch):
     back = ours.recv(1024)
     assert back[:1] == b"\x88" and int.from_bytes(back[2:4], "big") == 1002
     ours.close()
+
+
+def test_the_server_never_answers_with_a_traceback():
+    """eventlet's wsgi server writes the traceback of a failed request into its 500 answer
+    unless told debug=False; no request is known to reach that path any more (the last one,
+    a websocket message that was not Engine.IO, is refused above), so the call is checked."""
+    import ast
+
+    tree = ast.parse((REQUIREMENTS.parent / "app.py").read_text())
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and ast.unparse(node.func) == "eventlet.wsgi.server"]
+    assert len(calls) == 1
+    debug = {kw.arg: kw.value for kw in calls[0].keywords}.get("debug")
+    assert isinstance(debug, ast.Constant) and debug.value is False

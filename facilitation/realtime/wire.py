@@ -9,7 +9,8 @@ traceback, twice), takes an array or an object for an event name, and dispatches
 named ``connect`` or ``disconnect`` to the real connect and disconnect handlers. Here every
 packet a client may send is checked as it is decoded; a malformed one is answered with an
 error acknowledgement when it asked for one on a connected namespace, else its connection is
-closed; either way one log line names the fault, never the content.
+closed (so also after ``ANSWERED_PER_CONNECTION`` answered ones); either way one log line names
+the fault, never the content.
 """
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ JSONDecodeError = json.JSONDecodeError
 # Names python-socketio dispatches to its own handlers, whatever a client meant by them.
 RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "__disconnect_final"})
 CLIENT_PACKETS = frozenset({packet.CONNECT, packet.DISCONNECT, packet.EVENT, packet.ACK})
+# Malformed events answered on one connection before the next closes it: a client with a bug
+# learns what is wrong; a client sending nothing else is cut off.
+ANSWERED_PER_CONNECTION = 20
 
 
 def dumps(obj, *args, **kwargs) -> str:
@@ -94,14 +98,18 @@ def refuse_malformed_packets(server) -> None:
 
 
 def refuse(server, eio_sid: str, fault: MalformedPacket) -> None:
+    socket = server.eio.sockets.get(eio_sid)
+    if socket is None or socket.closed:
+        return  # packets still buffered behind the one that closed it: already said
     namespace = fault.namespace or "/"
-    if fault.ack_id is not None and server.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
+    # Answered ones too are bounded per connection, and with them the log lines they cost.
+    socket.krug_refused = getattr(socket, "krug_refused", 0) + 1
+    answerable = fault.ack_id is not None and server.manager.sid_from_eio_sid(eio_sid, namespace) is not None
+    if answerable and socket.krug_refused <= ANSWERED_PER_CONNECTION:
         log.info("refused packet: %s", fault.reason)
         error = DomainError("bad_request", f"Malformed event: {fault.reason}.")
         server._send_packet(eio_sid, server.packet_class(packet.ACK, namespace=namespace, id=fault.ack_id,
                                                          data=[error.as_ack()]))
         return
     log.info("refused packet: %s; connection closed", fault.reason)
-    socket = server.eio.sockets.get(eio_sid)
-    if socket is not None and not socket.closed:
-        socket.close(wait=False, reason=server.eio.reason.SERVER_DISCONNECT)
+    socket.close(wait=False, reason=server.eio.reason.SERVER_DISCONNECT)
