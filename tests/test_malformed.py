@@ -100,6 +100,16 @@ def test_a_websocket_message_that_is_not_engineio_closes_the_connection_cleanly(
     assert "Traceback" not in log and SECRET not in log and "500 Internal" not in log
 
 
+def test_a_binary_websocket_message_closes_the_connection(server, room):
+    raw = RawSocket(server)
+    assert raw.connect(room["anna"])["ok"]
+    before = refusals(server)
+    raw.ws.send_binary(b"\x04" + SECRET.encode())
+    assert raw.closed_by_server()
+    assert refusals(server) == before + 1
+    assert "Traceback" not in server.log()
+
+
 @pytest.mark.parametrize("name", list(ANSWERED))
 def test_a_malformed_event_asking_for_an_ack_is_answered_bad_request(server, room, name):
     raw = RawSocket(server)
