@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from .errors import DomainError
+from .rules import refuse_invalid_text
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ def decode(event: str, payload: object) -> Command:
         payload = {}
     if not isinstance(payload, dict):
         raise DomainError("bad_request", "The payload must be a JSON object.")
+    refuse_invalid_text(payload)
     values = {}
     for f in fields(cls):
         if f.name in payload:

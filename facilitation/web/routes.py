@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 
-from ..engine import DomainError, FormatError, customize
+from ..engine import DomainError, FormatError, customize, refuse_invalid_text
 from ..persistence.credentials import normalize_code
 from ..realtime.broadcast import broadcast
 from ..services import services
@@ -46,7 +46,7 @@ def _error(err: DomainError, status: int = 400):
 
 def _rate_limited():
     """None, or a 429 answer when this address has tried too often."""
-    wait = services().join_attempts.hit(request.remote_addr or "?")
+    wait = services().limits.hit_join(request.remote_addr or "?")
     if wait is None:
         return None
     response = jsonify(DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait).as_ack())
@@ -54,14 +54,26 @@ def _rate_limited():
     return response, 429
 
 
+def _json_body():
+    """The request's JSON, or None when it is not JSON (nested past the parser's depth too)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def _limited_json_body():
     """(body, None) for a JSON object within the rate limit, else (None, an error answer)."""
     limited = _rate_limited()
     if limited:
         return None, limited
-    body = request.get_json(silent=True)
+    body = _json_body()
     if not isinstance(body, dict):
         return None, _error(DomainError("bad_request", "Send a JSON object."))
+    try:
+        refuse_invalid_text(body)
+    except DomainError as err:
+        return None, _error(err)
     return body, None
 
 
@@ -233,7 +245,11 @@ def export_case():
         return _error(DomainError("not_authenticated"), 401)
     if identity.after_end:
         return _error(DomainError("session_ended"), 410)
-    body = request.get_json(silent=True) or {}
+    body = _json_body() or {}
+    try:
+        refuse_invalid_text(body)
+    except DomainError as err:
+        return _error(err)
     note = body.get("note", "") if isinstance(body, dict) else ""
     if not isinstance(note, str) or len(note) > 20_000:
         return _error(DomainError("bad_request", "note must be text of at most 20 000 characters.", field="note"))
