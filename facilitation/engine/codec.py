@@ -73,6 +73,7 @@ def dump(session: Session) -> dict:
         "allow_observers": session.allow_observers,
         "locked": session.locked,
         "counter": session.counter,
+        "answered": {key: dict(answer) for key, answer in session.answered.items()},
     }
 
 
@@ -112,4 +113,5 @@ def load(data: dict, fmt: Format | None = None) -> Session:
         allow_observers=data["allow_observers"],
         locked=data.get("locked", False),
         counter=data["counter"],
+        answered={key: dict(answer) for key, answer in data.get("answered", {}).items()},
     )

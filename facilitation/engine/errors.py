@@ -45,6 +45,9 @@ MESSAGES: dict[str, str] = {
     "room_locked": "The leader has closed the room to newcomers.",
     "rate_limited": "Too many attempts; please wait and try again.",
     "observers_not_allowed": "This room does not take observers.",
+    "phase_changed": "The session has moved to another phase meanwhile.",
+    "unavailable": "The server cannot store anything just now; trying again.",
+    "server_error": "Something went wrong on the server.",
 }
 
 

@@ -31,6 +31,18 @@ from .rules import (
 from .timer import Timer
 from .vote import Vote
 
+# Enough for every button pressed in a room over minutes of reconnecting; old ids drop out.
+ANSWERS_KEPT = 64
+# What an acknowledgement carries besides ``v`` (the ids of what a command created).
+ANSWER_FIELDS = ("card", "nomination")
+
+
+def _answer_key(command: c.Command, actor: Actor) -> str | None:
+    if command.command_id is None:
+        return None
+    sender = actor.person_id or ("screen" if actor.screen else "server")
+    return f"{sender}:{command.command_id}"
+
 
 @dataclass
 class Session(PeopleCommands, CaseCommands):
@@ -53,6 +65,9 @@ class Session(PeopleCommands, CaseCommands):
     allow_observers: bool = True
     locked: bool = False
     counter: int = 0
+    # What recent commands with a client's ``command_id`` were answered, by "<sender>:<id>"
+    # (oldest first, at most ANSWERS_KEPT): a repeat is answered from here and changes nothing.
+    answered: dict[str, dict] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- construction
 
@@ -118,9 +133,27 @@ class Session(PeopleCommands, CaseCommands):
     # ----------------------------------------------------------------- dispatch
 
     def apply(self, command: c.Command, actor: Actor, now: float) -> list[Event]:
-        """Check ``command`` against the rule table, then run its handler; a refusal changes nothing."""
+        """Check ``command`` against the rule table, then run its handler; a refusal changes nothing.
+
+        A command whose ``command_id`` this sender used before was applied already (its
+        acknowledgement was lost): it gets the first answer again, as a ``duplicate`` event.
+        """
+        key = _answer_key(command, actor)
+        if key is not None and key in self.answered:
+            return [Event("duplicate", dict(self.answered[key]))]
         self._authorize(PERMISSIONS[command.name], actor)
-        return getattr(self, f"_do_{command.name}")(command, actor, now)
+        events = getattr(self, f"_do_{command.name}")(command, actor, now)
+        if key is not None and events and not any(e.name == "duplicate" for e in events):
+            self.answered[key] = {k: e.data[k] for e in events for k in ANSWER_FIELDS if k in e.data}
+            while len(self.answered) > ANSWERS_KEPT:
+                del self.answered[next(iter(self.answered))]
+        return events
+
+    def stamp_answer(self, command: c.Command, actor: Actor, version: int) -> None:
+        """Remember the room version ``command`` was stored as, for its repeats' answer."""
+        answer = self.answered.get(_answer_key(command, actor) or "")
+        if answer is not None:
+            answer["v"] = version
 
     def _authorize(self, rule: Permission, actor: Actor) -> None:
         if self.status == "ended" and not rule.after_end:
@@ -175,12 +208,26 @@ class Session(PeopleCommands, CaseCommands):
         # Entering or leaving a silent phase changes what the presenter may do.
         return [Event("phase", {"index": index, "kind": self.phase.kind}, private_for=tuple(self.presenter_ids()))]
 
+    def _moved_already(self, expect: int | None, target: int) -> list[Event] | None:
+        """None: go ahead. A repeat of a move already made (the leader pressed again while the
+        first answer was on its way) gets a ``duplicate``; a move from a phase the room has
+        left by another way is refused, so the room never moves twice."""
+        if expect is None or expect == self.phase_index:
+            return None
+        if self.phase_index == target:
+            return [Event("duplicate", {"phase": target})]
+        raise DomainError("phase_changed", expected=expect, phase=self.phase_index)
+
     def _do_next_phase(self, cmd: c.NextPhase, actor: Actor, now: float) -> list[Event]:
+        if cmd.expect_phase is not None and (done := self._moved_already(cmd.expect_phase, cmd.expect_phase + 1)):
+            return done
         if self.phase_index + 1 >= len(self.format.phases):
             raise DomainError("no_next_phase")
         return self._move(self.phase_index + 1, now)
 
     def _do_previous_phase(self, cmd: c.PreviousPhase, actor: Actor, now: float) -> list[Event]:
+        if cmd.expect_phase is not None and (done := self._moved_already(cmd.expect_phase, cmd.expect_phase - 1)):
+            return done
         if self.phase_index <= 0:
             raise DomainError("no_previous_phase")
         return self._move(self.phase_index - 1, now)
@@ -188,6 +235,8 @@ class Session(PeopleCommands, CaseCommands):
     def _do_jump_to_phase(self, cmd: c.JumpToPhase, actor: Actor, now: float) -> list[Event]:
         if not 0 <= cmd.index < len(self.format.phases):
             raise DomainError("bad_request", "No phase with that index.", field="index")
+        if done := self._moved_already(cmd.expect_phase, cmd.index):
+            return done
         return self._move(cmd.index, now)
 
     def _do_pause(self, cmd: c.Pause, actor: Actor, now: float) -> list[Event]:
