@@ -21,6 +21,8 @@ from .persistence.rooms import RoomStore
 from .persistence.saved_formats import FormatStore
 from .rate_limit import AttemptLimiter
 from .realtime import wire
+from .realtime.relay import RedisRelay
+from .realtime.resync import resync_connections
 from .services import Services
 from .web.i18n import compile_catalogues, select_locale
 
@@ -51,11 +53,15 @@ def create_app(config=None, clock=None) -> Flask:
     compile_catalogues()
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     db.init_app(app)
+    relay = None
+    if app.config["MESSAGE_QUEUE"]:
+        # Always given (None without a queue): the one SocketIO object keeps its options.
+        relay = RedisRelay(app.config["MESSAGE_QUEUE"], channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "krug"),
+                           on_gap_closed=lambda: resync_connections(app))
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config["MESSAGE_QUEUE"],
-        channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "krug"),
+        client_manager=relay,
         max_http_buffer_size=MAX_PAYLOAD_BYTES,
         json=wire,
         serializer=wire.KrugPacket,
@@ -69,7 +75,7 @@ def create_app(config=None, clock=None) -> Flask:
     app.extensions["krug"] = Services(
         db=db, rooms=RoomStore(db, clock), formats=FormatStore(db), clock=clock,
         join_attempts=AttemptLimiter(app.config["JOIN_ATTEMPTS_PER_MINUTE"], 60.0, clock),
-        event_budget=AttemptLimiter(app.config["EVENTS_PER_10S"], 10.0, clock),
+        event_budget=AttemptLimiter(app.config["EVENTS_PER_10S"], 10.0, clock), relay=relay,
     )
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix

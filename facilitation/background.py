@@ -7,7 +7,7 @@ import logging
 
 from .engine import commands
 from .persistence.retention import purge_expired
-from .realtime.presence import presence_round
+from .realtime.presence import presence_round, store_unsaved_disconnects
 from .services import services
 
 log = logging.getLogger("krug.background")
@@ -43,3 +43,13 @@ def run_presence_job(app, socketio) -> None:
         except Exception:
             log.exception("presence round failed")
         socketio.sleep(app.config["PROCESS_HEARTBEAT_SECONDS"])
+
+
+def run_unsaved_disconnects_job(app, socketio, interval_seconds: float = 2.0) -> None:
+    """Disconnects seen while the database failed are stored once it takes writes again."""
+    while True:
+        socketio.sleep(interval_seconds)
+        try:
+            store_unsaved_disconnects(app)
+        except Exception:
+            log.exception("storing waiting disconnects failed")

@@ -15,9 +15,11 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from ..engine import CLIENT_COMMANDS, DomainError, audience_of, commands, decode, format_view, personal_view
 from ..extensions import socketio
+from ..persistence.database import UNAVAILABLE, describe
 from ..services import services
 from .broadcast import audience_room, broadcast, messages, person_room, stamped_view
 from .connections import Connection
+from .presence import store_disconnect
 
 log = logging.getLogger("krug.realtime")
 
@@ -38,23 +40,30 @@ def _refuse(err: DomainError) -> None:
 @socketio.on("connect")
 def on_connect(auth):
     """Connect with ``auth = {token, previous?}`` (``previous``: this device's last connection id,
-    so one that died with a crashed process stops counting as online). Refused with {code: not_authenticated} when the token is
-    unknown. On success the server emits ``me``, ``room_format`` (not to people at the door) and
-    ``room_state`` to this connection."""
+    so one that died with a crashed process stops counting as online). Refused with
+    {code: not_authenticated} when the token is unknown, {code: unavailable} while the database
+    fails (the browser tries again with backoff). On success the server emits ``me``,
+    ``room_format`` (not to people at the door) and ``room_state`` to this connection."""
+    try:
+        _accept(auth)
+    except DomainError as err:
+        if err.code == "unavailable":
+            log.warning("connect refused: database unavailable")
+        _refuse(err)
+
+
+def _accept(auth) -> None:
     svc = services()
     token = auth.get("token") if isinstance(auth, dict) else None
     identity = svc.rooms.identify(token)
     if identity is None:
         wait = svc.join_attempts.hit(request.remote_addr or "?")
         if wait is not None:
-            _refuse(DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait))
-        _refuse(DomainError("not_authenticated"))
+            raise DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait)
+        raise DomainError("not_authenticated")
     previous = auth.get("previous") if isinstance(auth.get("previous"), str) else None
-    try:
-        outcome = svc.rooms.execute(identity.room_id, identity.actor,
-                                    commands.Connected(connection=svc.connection_id(request.sid), replaces=previous))
-    except DomainError as err:
-        _refuse(err)
+    outcome = svc.rooms.execute(identity.room_id, identity.actor,
+                                commands.Connected(connection=svc.connection_id(request.sid), replaces=previous))
     conn = Connection(identity.room_id, identity.code, identity.actor, audience_of(outcome.session, identity.actor))
     svc.connections[request.sid] = conn
     log.info("connect room=%s screen=%s", conn.room_id, identity.actor.screen)
@@ -75,17 +84,15 @@ def on_connect(auth):
 
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
-    """Not sent by clients. The person shows as "reconnecting" until the grace period passes."""
+    """Not sent by clients. The person shows as "reconnecting" until the grace period passes.
+    While the database fails, the disconnect waits in ``unsaved_disconnects`` and is stored
+    by the presence loop once it can be, so nobody stays "online" for good."""
     svc = services()
     conn = svc.connections.pop(request.sid, None)
     if conn is None:
         return
-    try:
-        outcome = svc.rooms.execute(conn.room_id, conn.actor, commands.Disconnected(connection=svc.connection_id(request.sid)))
-    except DomainError:
-        return
     log.info("disconnect room=%s", conn.room_id)
-    broadcast(outcome)
+    store_disconnect(svc, svc.connection_id(request.sid), conn, broadcast)
 
 
 def _within_budget() -> None:
@@ -136,12 +143,12 @@ def _command(event: str, payload) -> dict:
         return err.as_ack()
     duplicate = any(e.name == "duplicate" for e in outcome.events)
     ack: dict = {"ok": True, "v": outcome.version}
-    if duplicate:
-        ack["duplicate"] = True
     for event_obj in outcome.events:
-        for key in ("card", "nomination"):
+        for key in ("card", "nomination", "v"):
             if key in event_obj.data:
                 ack[key] = event_obj.data[key]
+    if duplicate:
+        ack["duplicate"] = True  # a repeat: answered as the first, nothing changed
     if event in ("cast_vote", "retract_vote"):
         ack["votes"] = outcome.session.vote.ballots_of(conn.actor.person_id)
     if not duplicate:
@@ -175,6 +182,10 @@ def on_unknown(event, *_args):
 
 @socketio.on_error_default
 def on_error(exc):
-    """An unexpected failure: logged (without payload) and acknowledged as an error."""
+    """An unexpected failure: logged (without payload) and acknowledged as an error; a database
+    that cannot serve is ``unavailable`` (the client tries again), anything else ``server_error``."""
+    if isinstance(exc, UNAVAILABLE):
+        log.warning("database unavailable: %s", describe(exc))
+        return DomainError("unavailable").as_ack()
     current_app.logger.exception("handler failed: %s", type(exc).__name__)
-    return {"ok": False, "error": {"code": "server_error", "message": "Something went wrong on the server."}}
+    return DomainError("server_error").as_ack()
