@@ -37,6 +37,7 @@ from facilitation.background import (
 )
 from facilitation.extensions import db, socketio
 from facilitation.persistence.storage import StorageProblem, check_storage, explain
+from facilitation.realtime.relay import listen_now
 from facilitation.realtime.ws_compression import install as install_ws_compression
 from facilitation.web.network import public_url
 
@@ -77,6 +78,7 @@ def serve() -> None:
     if not config["MESSAGE_QUEUE"]:
         forget_old_connections(app)
     else:
+        listen_now(socketio.server)
         socketio.start_background_task(run_presence_job, app, socketio)
     socketio.start_background_task(run_retention_job, app, socketio)
     socketio.start_background_task(run_unsaved_disconnects_job, app, socketio)

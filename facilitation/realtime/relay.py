@@ -38,6 +38,14 @@ QUEUE_SIZE = 1000
 RESYNC = "krug:resync"
 
 
+def listen_now(server) -> None:
+    """python-socketio starts its manager at the first connection; a process should hear the
+    others (and ``/healthz`` judge that) from its start."""
+    if not server.manager_initialized:
+        server.manager_initialized = True
+        server.manager.initialize()
+
+
 class RedisRelay(RedisManager):
     name = "krug-redis"
 
@@ -78,20 +86,29 @@ class RedisRelay(RedisManager):
 
     def _drain(self) -> None:
         while True:
-            data = self.outbox.get()
+            try:
+                # While publishing fails, try Redis again now and then even if nothing is sent,
+                # so a quiet process learns (and /healthz says) that it is back.
+                data = self.outbox.get(timeout=None if self.publishing else 1.0)
+            except queue.Empty:
+                data = None
             try:
                 if self._publisher is None:
                     self._publisher = redis.Redis.from_url(self.redis_url, **self.redis_options)
                 if self._lost_messages:
-                    self._lost_messages = False
                     request = {"method": RESYNC, "host_id": self.host_id}
                     self._publisher.publish(self.channel, self.json.dumps(request, separators=(",", ":")))
-                self._publisher.publish(self.channel, self.json.dumps(data))
+                    self._lost_messages = False
+                if data is not None:
+                    self._publisher.publish(self.channel, self.json.dumps(data))
+                else:
+                    self._publisher.ping()
                 if not self.publishing:
                     log.warning("message queue: publishing again (%d messages lost meanwhile)", self.dropped)
                 self.publishing = True
             except Exception as exc:  # noqa: BLE001 — any failure to reach Redis
-                self.dropped += 1
+                if data is not None:
+                    self.dropped += 1
                 self._lost_messages = True
                 if self.publishing:
                     log.warning("message queue: cannot publish (%s); broadcasts to other processes are lost "

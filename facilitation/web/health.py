@@ -22,6 +22,7 @@ log = logging.getLogger("krug.health")
 
 DEADLINE_SECONDS = 3.0
 REDIS_TIMEOUT_SECONDS = 2.0
+RECENT_WRITE_FAILURE_SECONDS = 10.0
 
 _running: set[str] = set()
 _running_lock = threading.Lock()
@@ -74,10 +75,15 @@ def readiness(svc, queue_url: str | None) -> tuple[bool, dict]:
             log.warning("health check %s failed: %s", name, answers[name])
             problems.append(_FAILED[name])
         body[name] = name in answers and answers[name] is None
-    if svc.db.write_failed_at is not None and body["writes"]:
-        # The probe passed but the store's last real write failed (and none succeeded since).
-        problems.append("the last write to the database failed: " + (svc.db.write_error or "unknown error"))
+    failed_at = svc.db.write_failed_at
+    if failed_at is not None and time.monotonic() - failed_at < RECENT_WRITE_FAILURE_SECONDS:
+        # A probe can pass where a room's write fails (SQLite reuses its log's space); the
+        # store's own failures count for a while after the last one.
+        problems.append("a write to the database failed in the last "
+                        f"{RECENT_WRITE_FAILURE_SECONDS:g} s: {svc.db.write_error or 'unknown error'}")
         body["writes"] = False
+    elif body["writes"]:
+        svc.db.wrote()  # the probe's write was committed: the database takes writes again
     relay = svc.relay
     if relay is not None:
         body["listening"] = bool(relay.listening)
