@@ -14,8 +14,9 @@ from sqlalchemy.pool import StaticPool
 from ..engine import DomainError
 
 # The database cannot serve just now (refused, unreachable, full, read-only, timed out): a
-# retry later may succeed, unlike a bug (IntegrityError, ProgrammingError).
-UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+# retry later may succeed, unlike a bug (IntegrityError, ProgrammingError). InternalError is
+# PostgreSQL's "read-only transaction" (a standby after a failover), among others.
+UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError, sa_exc.TimeoutError)
 # PostgreSQL: a query that waits this long (a stalled lock, a stuck disk) fails instead of
 # holding its green thread and its pool connection for ever; connecting gives up sooner.
 STATEMENT_TIMEOUT_MS = 15000

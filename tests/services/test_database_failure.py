@@ -124,3 +124,29 @@ def test_healthz_answers_in_bounded_time_while_postgres_stalls(pg_url, live_serv
         wait_health(server, 200)
     finally:
         network.close()
+
+
+@pytest.mark.services
+def test_postgres_read_only_writes_are_unavailable_and_healthz_says_so(pg_url, live_server, clients):
+    """As a standby after a failover: reads work, every write is refused."""
+    server = live_server(KRUG_DATABASE_URL=pg_url)
+    room = server.create_room("Lea")
+    leader = clients(server, room["token"]).connect()
+    name = _database(pg_url)
+    with psycopg.connect(_admin_dsn(), autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    try:
+        ack = leader.emit("set_locked", {"locked": True, "command_id": "lock-1"})
+        assert ack["error"]["code"] == "unavailable", ack
+        assert ok(leader.emit("sync"))["state"]["code"] == room["code"]  # reading still works
+        body = wait_health(server, 503)
+        assert body["database"] is True and body["writes"] is False, body
+        assert "the database refuses writes" in body["problems"]
+    finally:
+        with psycopg.connect(_admin_dsn(), autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    first = ok(leader.emit("set_locked", {"locked": True, "command_id": "lock-1"}))
+    assert "duplicate" not in first
+    wait_health(server, 200)
