@@ -50,6 +50,12 @@ def on_connect(auth):
         if err.code == "unavailable":
             log.warning("connect refused: database unavailable")
         _refuse(err)
+    except Exception as exc:  # an error left to the default handler would be taken as an accept
+        if isinstance(exc, UNAVAILABLE):
+            log.warning("connect refused: database unavailable (%s)", describe(exc))
+            _refuse(DomainError("unavailable"))
+        current_app.logger.exception("connect failed: %s", type(exc).__name__)
+        _refuse(DomainError("server_error"))
 
 
 def _accept(auth) -> None:
