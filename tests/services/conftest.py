@@ -62,10 +62,12 @@ def cluster(pg_url, redis_url, tmp_path):
                "KRUG_MESSAGE_QUEUE_CHANNEL": f"krug-test-{uuid.uuid4().hex[:8]}", **extra}
         for name in ("a", "b"):
             (tmp_path / name).mkdir()
-        a = LiveServer(tmp_path / "a", **env).start()
-        started.append(a)
-        b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env).start()
+        a = LiveServer(tmp_path / "a", **env)
+        started.append(a)  # before start(): one that never gets ready is stopped too
+        a.start()
+        b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env)
         started.append(b)
+        b.start()
         return a, b
 
     yield start
@@ -147,10 +149,12 @@ def pg_cluster(pg_url, own_redis, tmp_path):
         env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": own_redis.url, **extra}
         for name in ("a", "b"):
             (tmp_path / name).mkdir()
-        a = LiveServer(tmp_path / "a", **env).start()
-        started.append(a)
-        b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env).start()
+        a = LiveServer(tmp_path / "a", **env)
+        started.append(a)  # before start(): one that never gets ready is stopped too
+        a.start()
+        b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env)
         started.append(b)
+        b.start()
         return a, b
 
     yield start
