@@ -41,7 +41,8 @@ def _answer_key(command: c.Command, actor: Actor) -> str | None:
     if command.command_id is None:
         return None
     sender = actor.person_id or ("screen" if actor.screen else "server")
-    return f"{sender}:{command.command_id}"
+    # The command's name too: an id a client reused for another command is not that command.
+    return f"{sender}:{command.name}:{command.command_id}"
 
 
 @dataclass

@@ -155,7 +155,7 @@ def _command(event: str, payload) -> dict:
                 ack[key] = event_obj.data[key]
     if duplicate:
         ack["duplicate"] = True  # a repeat: answered as the first, nothing changed
-    if event in ("cast_vote", "retract_vote"):
+    if event in ("cast_vote", "retract_vote") and outcome.session.vote is not None:
         ack["votes"] = outcome.session.vote.ballots_of(conn.actor.person_id)
     if not duplicate:
         broadcast(outcome)

@@ -68,6 +68,13 @@ def test_command_ids_are_per_sender(room):
     assert events[0].name == "card" and len(room.session.cards) == 2
 
 
+def test_an_id_reused_for_another_command_is_not_that_command(room):
+    room.lead(c.Start())
+    room.lead(c.Pause(command_id="0"))
+    assert room.lead(c.Resume(command_id="0"))[0].name == "timer"
+    assert room.session.timer.paused is False
+
+
 def test_a_refused_command_is_not_remembered(room):
     """Nothing was applied: the same id may carry the command again once it can succeed."""
     assert refused(room, room.leader, c.Pause(command_id="k")) == "session_not_started"
@@ -80,7 +87,7 @@ def test_answers_are_kept_for_a_bounded_window(room):
     for i in range(ANSWERS_KEPT + 10):
         room.lead(c.Extend(minutes=1, command_id=f"k{i}"))
     assert len(room.session.answered) == ANSWERS_KEPT
-    assert f"{room.leader}:k0" not in room.session.answered
+    assert f"{room.leader}:extend:k0" not in room.session.answered
     assert room.lead(c.Extend(minutes=1, command_id=f"k{ANSWERS_KEPT + 9}"))[0].name == "duplicate"
 
 
