@@ -21,27 +21,55 @@ if ASYNC_MODE == "eventlet":
     # psycopg 3 would otherwise block the whole hub for the length of every PostgreSQL query.
     os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
+import errno
 import gc
 import logging
 import socket
+import sys
 
 from config import from_environment
 from facilitation import create_app
-from facilitation.background import forget_old_connections, run_presence_job, run_retention_job
-from facilitation.extensions import socketio
-from facilitation.persistence.schema import upgrade_database
+from facilitation.background import (
+    forget_old_connections,
+    run_presence_job,
+    run_retention_job,
+    run_unsaved_disconnects_job,
+)
+from facilitation.extensions import db, socketio
+from facilitation.persistence.storage import StorageProblem, check_storage, explain
+from facilitation.realtime.relay import listen_now
 from facilitation.realtime.ws_compression import install as install_ws_compression
 from facilitation.realtime.ws_limits import install as install_ws_limits
 from facilitation.web.network import public_url
 
-app = create_app(from_environment())
 log = logging.getLogger("krug")
+
+
+def cannot_start(problem: str) -> None:
+    """One line for the operator, no traceback, and a status supervisors see as a failure."""
+    print(f"krug: cannot start: {problem}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def build():
+    config = from_environment()
+    try:
+        return create_app(config)
+    except OSError as exc:  # the instance folder (secret key) on a full or read-only disk
+        if exc.errno not in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        cannot_start(explain(exc, f"sqlite:///{config.INSTANCE_DIR}"))
+
+
+app = build()
 
 
 def serve() -> None:
     config = app.config
-    if config["MIGRATE"]:
-        upgrade_database(config["DATABASE_URL"])
+    try:
+        check_storage(db, config["DATABASE_URL"], config["MIGRATE"])
+    except StorageProblem as problem:
+        cannot_start(str(problem))
     host, port = config["HOST"], config["PORT"]
     log.info("Krug listening on http://%s:%s (phones join via %s)", host, port,
              public_url(config, f"http://{host}:{port}"))
@@ -51,8 +79,10 @@ def serve() -> None:
     if not config["MESSAGE_QUEUE"]:
         forget_old_connections(app)
     else:
+        listen_now(socketio.server)
         socketio.start_background_task(run_presence_job, app, socketio)
     socketio.start_background_task(run_retention_job, app, socketio)
+    socketio.start_background_task(run_unsaved_disconnects_job, app, socketio)
     install_ws_compression(config["WS_COMPRESSION"])
     install_ws_limits()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -19,9 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import live
-from tests.live import Client
-from tests.raw import RawSocket
-from tests.test_transport_limits import send_fragmented
+from bench.live import Client
+from bench.raw import RawSocket, send_fragmented
 
 
 def rss_kib(pid: int) -> int:

@@ -2,7 +2,9 @@
 path), started, waited for, logged and stopped the one way the tests and the benchmark share.
 
 It lives in ``bench/`` because the benchmark is a tool that must not import the tests; the tests
-import it from here. No pytest, no socket client: only the process and two HTTP calls.
+import it from here. Beside the server: ``Client``, a python-socketio client that records what a
+phone, console or screen receives, and ``OwnRedis``, a redis-server of the run's own that it may
+kill and hang without touching the machine's. No pytest.
 """
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Self
 
 import requests
+import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -138,3 +142,139 @@ class LiveServer:
     def join(self, code: str, name: str, observer: bool = False) -> requests.Response:
         return requests.post(f"{self.url}/api/rooms/{code}/join",
                              json={"name": name, "consent": True, "observer": observer}, timeout=5)
+
+
+class Client:
+    """A phone, console or screen: a python-socketio client that records what it receives."""
+
+    def __init__(self, server: LiveServer, token: str | None, reconnection: bool = True, url: str | None = None) -> None:
+        self.server = server
+        self.url = url or server.url  # e.g. a proxy standing for nginx
+        self.token = token
+        self.last_sid: str | None = None
+        self.state: dict | None = None
+        self.me: dict | None = None
+        self.format: dict | None = None  # room_format: the phases' texts, once per connection
+        self.received = threading.Condition()
+        self.sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.2,
+                                   reconnection_delay_max=1, randomization_factor=0)
+        self.sio.on("room_state", self._on_state)
+        self.sio.on("me", self._on_me)
+        self.sio.on("room_format", self._on_format)
+        self.sio.on("connect", self._on_connect)
+
+    def _on_connect(self) -> None:
+        self.last_sid = self.sio.get_sid()
+
+    def _auth(self) -> dict:
+        # Like the browser client: name the previous connection so a dead one stops counting.
+        return {"token": self.token, "previous": self.last_sid}
+
+    def _on_state(self, data: dict) -> None:
+        with self.received:
+            if self.state is None or data["v"] >= self.state["v"]:
+                self.state = data
+            self.received.notify_all()
+
+    def _on_format(self, data: dict) -> None:
+        self.format = data
+
+    def _on_me(self, data: dict) -> None:
+        with self.received:
+            self.me = data
+            self.received.notify_all()
+
+    def connect(self) -> Client:
+        self.sio.connect(self.url, auth=self._auth, transports=["websocket"], wait_timeout=10)
+        self.wait_for(lambda s: True)
+        return self
+
+    def wait_connected(self, timeout: float = 10) -> None:
+        # The server's first room_state can arrive just before the namespace counts as connected.
+        deadline = time.monotonic() + timeout
+        while "/" not in self.sio.namespaces:
+            if time.monotonic() > deadline:
+                raise AssertionError("not connected in time")
+            time.sleep(0.02)
+
+    def emit(self, event: str, payload: object = None, timeout: float = 10) -> dict:
+        self.wait_connected(timeout)
+        return self.sio.call(event, payload, timeout=timeout)
+
+    def wait_for(self, predicate, timeout: float = 5.0) -> dict:
+        """Wait until the newest room_state satisfies ``predicate``; returns it."""
+        deadline = time.monotonic() + timeout
+        with self.received:
+            while True:
+                if self.state is not None and predicate(self.state):
+                    return self.state
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting; last state: {self.state and {k: self.state[k] for k in ('v', 'status')} }")
+                self.received.wait(remaining)
+
+    def wait_me(self, predicate, timeout: float = 5.0) -> dict:
+        deadline = time.monotonic() + timeout
+        with self.received:
+            while not (self.me is not None and predicate(self.me)):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting for me; last: {self.me}")
+                self.received.wait(remaining)
+            return self.me
+
+    def close(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+class OwnRedis:
+    """A redis-server of the test's own on a free port, which it may kill, restart and hang
+    (SIGSTOP) without touching the machine's Redis."""
+
+    def __init__(self, workdir) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> OwnRedis:
+        import shutil
+        import subprocess
+        import time
+
+        import redis
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("no redis-server binary")
+        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.workdir)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=0.2).ping()
+                return self
+            except redis.RedisError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.02)
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def hang(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def wake(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGCONT)

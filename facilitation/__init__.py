@@ -21,6 +21,8 @@ from .persistence.rooms import RoomStore
 from .persistence.saved_formats import FormatStore
 from .rate_limit import RateLimits
 from .realtime import admission, wire
+from .realtime.relay import RedisRelay
+from .realtime.resync import resync_connections
 from .services import Services
 from .web.i18n import compile_catalogues, select_locale
 
@@ -50,11 +52,15 @@ def create_app(config=None, clock=None) -> Flask:
     compile_catalogues()
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     db.init_app(app)
+    relay = None
+    if app.config["MESSAGE_QUEUE"]:
+        # Always given (None without a queue): the one SocketIO object keeps its options.
+        relay = RedisRelay(app.config["MESSAGE_QUEUE"], channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "krug"),
+                           on_gap_closed=lambda: resync_connections(app))
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config["MESSAGE_QUEUE"],
-        channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "krug"),
+        client_manager=relay,
         # Also eventlet's limit per websocket frame, and Krug's per whole message (ws_limits.py).
         max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
         json=wire,
@@ -68,7 +74,7 @@ def create_app(config=None, clock=None) -> Flask:
     clock = clock or SystemClock()
     app.extensions["krug"] = Services(
         db=db, rooms=RoomStore(db, clock), formats=FormatStore(db), clock=clock,
-        limits=RateLimits(app.config),
+        limits=RateLimits(app.config), relay=relay,
     )
     wire.refuse_malformed_packets(socketio.server)
     admission.install(socketio.server, app.config["PENDING_CONNECTIONS_PER_ADDRESS"],

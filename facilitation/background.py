@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from .engine import commands
+from .engine import DomainError, commands
+from .persistence.database import UNAVAILABLE, describe
 from .persistence.retention import purge_expired
-from .realtime.presence import presence_round
+from .realtime.presence import presence_round, store_unsaved_disconnects
 from .services import services
 
 log = logging.getLogger("krug.background")
@@ -31,8 +32,8 @@ def run_retention_job(app, socketio, interval_seconds: float = 300.0) -> None:
             try:
                 purge_expired(services().rooms, app.config["RETENTION_HOURS"])
                 services().rooms.forget_erased()
-            except Exception:
-                log.exception("retention purge failed")
+            except Exception as exc:  # noqa: BLE001 — the loop must outlive a bad round
+                _failed("retention purge", exc)
 
 
 def run_presence_job(app, socketio) -> None:
@@ -40,6 +41,24 @@ def run_presence_job(app, socketio) -> None:
     while True:
         try:
             presence_round(app)
-        except Exception:
-            log.exception("presence round failed")
+        except Exception as exc:  # noqa: BLE001
+            _failed("presence round", exc)
         socketio.sleep(app.config["PROCESS_HEARTBEAT_SECONDS"])
+
+
+def run_unsaved_disconnects_job(app, socketio, interval_seconds: float = 2.0) -> None:
+    """Disconnects seen while the database failed are stored once it takes writes again."""
+    while True:
+        socketio.sleep(interval_seconds)
+        try:
+            store_unsaved_disconnects(app)
+        except Exception as exc:  # noqa: BLE001
+            _failed("storing waiting disconnects", exc)
+
+
+def _failed(what: str, exc: Exception) -> None:
+    """A database that cannot serve is one line each round, not a traceback."""
+    if isinstance(exc, UNAVAILABLE) or (isinstance(exc, DomainError) and exc.code == "unavailable"):
+        log.warning("%s: database unavailable (%s)", what, describe(exc.__cause__ or exc))
+    else:
+        log.exception("%s failed", what)

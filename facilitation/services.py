@@ -19,8 +19,12 @@ class Services:
     formats: FormatStore
     clock: object
     limits: RateLimits
+    # The message queue between processes (``realtime.relay.RedisRelay``), None for one process.
+    relay: object | None = None
     # This process's Socket.IO connections by sid (``realtime.connections.Connection``).
     connections: dict = field(default_factory=dict)
+    # Disconnects the database refused, by connection id, stored later by the presence loop.
+    unsaved_disconnects: dict = field(default_factory=dict)
     # Prefixes this process's connection ids, so the others can forget them if it dies.
     process_id: str = field(default_factory=lambda: secrets.token_hex(6))
 

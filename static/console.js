@@ -23,10 +23,15 @@
   function mainLeader() { return !!me && me.role === 'leader'; }
   function running() { return !!state && state.status === 'running'; }
 
-  function send(event, payload) {
+  function send(event, payload, opts) {
     if (!room) return Promise.resolve({ ok: false });
-    return room.send(event, payload || {});
+    return room.send(event, payload || {}, opts);
   }
+
+  // Moves and the clock carry what they act on and are retried until answered: a repeat (a
+  // lost answer, a second press) never moves the room twice or adds the minutes twice.
+  function sendOnce(event, payload) { return send(event, payload, { retry: true }); }
+  function fromHere(extra) { return Object.assign({ expect_phase: state.phase.index }, extra); }
 
   function button(label, cls, onClick, extra) {
     var b = h('button', Object.assign({ type: 'button', class: 'btn ' + (cls || 'btn-quiet btn-small') }, extra || {}), label);
@@ -55,24 +60,24 @@
     var next = state.phase.index + 1;
     var title = nextGroupStep() || phaseTitle(next);
     K.confirm(t('Move on to “{title}”?', { title: title }), t('Move on')).then(function (ok) {
-      if (ok) send('next_phase');
+      if (ok) sendOnce('next_phase', fromHere());
     });
   });
   $('c-back').addEventListener('click', function () {
     if (!running()) return;
     var prev = state.phase.index - 1;
     K.confirm(t('Go back to “{title}”? Its timer starts again.', { title: phaseTitle(prev) }), t('Go back')).then(function (ok) {
-      if (ok) send('previous_phase');
+      if (ok) sendOnce('previous_phase', fromHere());
     });
   });
   $('c-pause').addEventListener('click', function () {
     if (!running() || !state.timer) return;
-    send(state.timer.paused_remaining !== null ? 'resume' : 'pause');
+    sendOnce(state.timer.paused_remaining !== null ? 'resume' : 'pause');
   });
   /** −1 / +1 / +5 min, and what the timer says now for a leader who cannot see it. */
   function extend(minutes) {
-    send('extend', { minutes: minutes }).then(function (ack) {
-      if (!ack.ok || !state || !state.timer) return;
+    sendOnce('extend', { minutes: minutes }).then(function (ack) {
+      if (!ack || !ack.ok || !state || !state.timer) return;
       var paused = state.timer.paused_remaining !== null && state.timer.paused_remaining !== undefined;
       K.announce(K.spokenTime(K.remaining(state.timer), paused));
     });
@@ -549,7 +554,7 @@
         if (running() && when !== 'current') {
           li.appendChild(button(t('Go'), 'btn-quiet btn-small', function () {
             K.confirm(t('Jump to “{title}”? Its timer starts from the beginning.', { title: K.pick(p.title) }), t('Jump')).then(function (ok) {
-              if (ok) send('jump_to_phase', { index: i });
+              if (ok) sendOnce('jump_to_phase', fromHere({ index: i }));
             });
           }, { 'data-fk': 'go-' + i, 'aria-label': t('Go to {title}', { title: K.pick(p.title) }) }));
         }

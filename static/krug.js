@@ -704,6 +704,22 @@
 
   // ------------------------------------------------------------------ room connection
 
+  /**
+   * Answers worth sending again (the same event, the same command_id/client_id): the server
+   * could not store just now, failed unexpectedly, asked to slow down, or did not answer.
+   * Every other code is a definitive refusal.
+   */
+  var RETRYABLE = { unavailable: true, server_error: true, rate_limited: true, timeout: true, offline: true };
+  function retryable(error) { return !!(error && RETRYABLE[error.code]); }
+
+  /** Backoff with jitter: about 1, 2, 4, 8 s, at most 15 s, never in step with other phones. */
+  function retryDelay(attempt, error) {
+    var ms = Math.min(15000, 1000 * Math.pow(2, Math.min(attempt, 4)));
+    var after = error && error.details && error.details.retry_after;
+    if (typeof after === 'number') ms = Math.max(ms, after * 1000);
+    return Math.round(ms * (0.75 + Math.random() * 0.5));
+  }
+
   function isAuthError(err) {
     if (!err) return false;
     if (err.data && (err.data.code === 'not_authenticated' || err.data.code === 'unknown_person')) return true;
@@ -753,7 +769,9 @@
     room.socket = socket;
     var connectingTimer = setTimeout(function () { if (!socket.connected && !room.ended) banner.set('connecting'); }, 1200);
 
+    var connectAttempts = 0;
     socket.on('connect', function () {
+      connectAttempts = 0;
       room.lastSid = socket.id;
       clearTimeout(connectingTimer);
       room.everConnected = true;
@@ -782,7 +800,12 @@
         return;
       }
       if (!room.ended) banner.set(room.everConnected ? 'reconnecting' : 'connecting');
-      if (!socket.active) setTimeout(function () { if (!room.ended) socket.connect(); }, 2000);
+      // A refusal by the server (unavailable: its database fails; rate_limited) is final for
+      // socket.io, which then stops trying: try again with backoff until the server takes us.
+      if (!socket.active) {
+        setTimeout(function () { if (!room.ended && !socket.connected) socket.connect(); },
+          retryDelay(connectAttempts++, err && err.data));
+      }
     });
     socket.on('me', function (me) { setMe(me); });
     socket.on('room_format', function (format) {
@@ -874,12 +897,39 @@
       sample();
     }
 
-    /** Send a command; resolves with the ack. Errors are toasted unless opts.quiet. */
+    /**
+     * Send a command; resolves with the ack. Errors are toasted unless opts.quiet.
+     * opts.retry: the command carries a command_id and is sent again on a retryable answer
+     * (with backoff, for up to a minute): a repeat the server already applied is answered as
+     * the first was and changes nothing.
+     */
     function send(event, payload, sendOpts) {
       sendOpts = sendOpts || {};
-      return emitAck(event, payload, sendOpts.timeout).then(function (ack) {
-        if (!ack.ok && !sendOpts.quiet) toast(errorText(ack.error), 'error');
-        return ack;
+      if (sendOpts.retry) payload = Object.assign({ command_id: clientId() }, payload);
+      var started = Date.now();
+      var attempt = 0;
+      function once() {
+        return emitAck(event, payload, sendOpts.timeout).then(function (ack) {
+          if (!ack.ok && sendOpts.retry && retryable(ack.error) && Date.now() - started < 60000) {
+            return new Promise(function (resolve) { setTimeout(resolve, retryDelay(attempt++, ack.error)); })
+              .then(function () { return waitConnected(); }).then(once);
+          }
+          // The room moved on meanwhile: show where it is now.
+          if (!ack.ok && ack.error && ack.error.code === 'phase_changed') doSync();
+          if (!ack.ok && !sendOpts.quiet) toast(errorText(ack.error), 'error');
+          return ack;
+        });
+      }
+      return once();
+    }
+
+    /** Resolves once connected (at once if connected), or after 15 s regardless. */
+    function waitConnected() {
+      if (socket.connected) return Promise.resolve();
+      return new Promise(function (resolve) {
+        var timer = setTimeout(done, 15000);
+        function done() { clearTimeout(timer); socket.off('connect', done); resolve(); }
+        socket.on('connect', done);
       });
     }
 
@@ -908,6 +958,7 @@
     var items = store.getJSON(key, []);
     if (!Array.isArray(items)) items = [];
     var inflight = {};
+    var tries = {};
     var listeners = [];
 
     function save() {
@@ -925,11 +976,18 @@
       emitAck(item.event, item.payload, 10000).then(function (ack) {
         delete inflight[item.id];
         if (ack.ok) {
+          delete tries[item.id];
           remove(item.id);
           notify('sent', item, ack);
-        } else if (ack.error && (ack.error.code === 'timeout' || ack.error.code === 'offline')) {
+        } else if (retryable(ack.error)) {
+          // Kept and sent again (same client_id: stored once); the text is not given back.
           notify('pending', item, ack);
+          if (ack.error.code !== 'offline') {
+            var attempt = tries[item.id] = (tries[item.id] || 0) + 1;
+            setTimeout(function () { trySend(item); }, retryDelay(attempt - 1, ack.error));
+          }
         } else {
+          delete tries[item.id];
           remove(item.id);
           toast(errorText(ack.error), 'error');
           notify('failed', item, ack);

@@ -1,5 +1,6 @@
 """A small TCP proxy for tests: it stands for nginx in front of Krug processes, fails over to
-the next backend when one is dead, and can cut every connection to emulate lost Wi-Fi."""
+the next backend when one is dead, and can cut every connection to emulate lost Wi-Fi, or
+stall them (open, silent) to emulate a hung server."""
 from __future__ import annotations
 
 import contextlib
@@ -16,6 +17,8 @@ class Proxy:
         self.listener.listen(64)
         self.port = self.listener.getsockname()[1]
         self.cut_off = False
+        self._flowing = threading.Event()
+        self._flowing.set()
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -52,10 +55,10 @@ class Proxy:
                 continue
         return None
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass
@@ -80,6 +83,14 @@ class Proxy:
     def restore(self) -> None:
         self.cut_off = False
 
+    def stall(self) -> None:
+        """Keep every connection open but pass nothing on, like a hung server or network."""
+        self._flowing.clear()
+
+    def flow(self) -> None:
+        self._flowing.set()
+
     def close(self) -> None:
+        self.flow()
         self.cut()
         self.listener.close()

@@ -188,3 +188,12 @@ def test_nothing_refers_to_a_file_the_repository_lacks():
                       if "<" not in path and "*" not in path and not path.startswith(GENERATED)
                       and not (root / path).exists()})
     assert not missing, "\n".join(missing)
+
+
+def test_the_benchmark_does_not_import_the_tests():
+    """bench/ is a tool; the tests use its harness, never the other way round."""
+    bench = PACKAGE.parent / "bench"
+    wrong = [f"{p.name}:{n.lineno}" for p in bench.glob("*.py") for n in ast.walk(ast.parse(p.read_text()))
+             if isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "tests"
+             or isinstance(n, ast.Import) and any(a.name.split(".")[0] == "tests" for a in n.names)]
+    assert not wrong, wrong

@@ -105,7 +105,10 @@ def test_ten_thousand_random_events(fuzz_server, seed):
         end_v = leader.emit("sync")["state"]["v"]
         assert end_v - start_v == accepted, "the room changed other than by accepted commands"
         # The room still works for everyone.
-        if leader.emit("sync")["state"]["status"] == "running":
+        state = leader.emit("sync")["state"]
+        # Anna may have sent a valid ``leave`` among the random events (more often now that
+        # ``command_id`` keeps ``end_session`` from ending the room early).
+        if state["status"] == "running" and any(p["name"] == "Anna" for p in state["people"]):
             assert leader.emit("jump_to_phase", {"index": 0})["ok"]
             assert conns[2].emit("post_card", {"client_id": "after-fuzz", "kind": "checkin", "text": "Still here"})["ok"]
             assert conns[1].wait_for(lambda s: any(c["cid"] == "after-fuzz" for c in s["cards"]))

@@ -12,9 +12,8 @@ import json
 import pytest
 import requests
 
+from bench.raw import RawPolling, RawSocket
 from facilitation.realtime.wire import ANSWERED_PER_CONNECTION
-
-from .raw import RawPolling, RawSocket
 
 SECRET = "sekret-case-words"  # content that must never reach the log
 
@@ -51,7 +50,7 @@ ANSWERED = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from .live import LiveServer
+    from bench.live import LiveServer
 
     server = LiveServer(tmp_path_factory.mktemp("malformed"), KRUG_TIME_SCALE="0.01").start()
     yield server

@@ -8,10 +8,9 @@ from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from bench.raw import RawSocket
 from config import TestConfig
 from facilitation.rate_limit import RateLimits, SweptMemoryStorage
-
-from .raw import RawSocket
 
 
 def codes(acks: list[dict]) -> list[str]:

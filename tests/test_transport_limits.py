@@ -15,35 +15,13 @@ import websocket
 from eventlet import websocket as eventlet_websocket
 from websocket import ABNF
 
+from bench.raw import RawPolling, RawSocket, headers_only_post, send_fragmented
 from config import Config
 from facilitation.realtime import ws_limits
-
-from .raw import RawPolling, RawSocket, headers_only_post
 
 LIMIT = Config().MAX_MESSAGE_BYTES
 BODY_LIMIT = Config().MAX_BODY_BYTES
 REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
-
-
-def fragments(total: int, size: int):
-    """A text message of ``total`` bytes as frames of ``size``: a start, then continuations."""
-    yield ABNF.create_frame("42[\"post_card\",\"" + "x" * (size - 16), ABNF.OPCODE_TEXT, fin=0)
-    sent = size
-    while sent < total:
-        yield ABNF.create_frame("x" * size, ABNF.OPCODE_CONT, fin=0)
-        sent += size
-
-
-def send_fragmented(raw: RawSocket, total: int, size: int) -> int:
-    """Send until done or until the server stops listening; returns the bytes sent."""
-    sent = 0
-    try:
-        for frame in fragments(total, size):
-            raw.ws.send_frame(frame)
-            sent += size
-    except (OSError, websocket.WebSocketException):
-        pass
-    return sent
 
 
 def close_code(raw: RawSocket) -> int | None:
@@ -58,7 +36,7 @@ def close_code(raw: RawSocket) -> int | None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from .live import LiveServer
+    from bench.live import LiveServer
 
     server = LiveServer(tmp_path_factory.mktemp("limits"), KRUG_TIME_SCALE="0.01").start()
     yield server

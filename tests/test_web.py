@@ -95,7 +95,7 @@ def test_socket_client_and_catalogues_are_served_locally(client):
 
 
 def test_healthz(client):
-    assert client.get("/healthz").json == {"ok": True, "database": True}
+    assert client.get("/healthz").json == {"ok": True, "database": True, "writes": True}
 
 
 def test_language_cookie_is_secure_behind_tls(make_app):

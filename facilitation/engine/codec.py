@@ -80,6 +80,7 @@ def dump(session: Session) -> dict:
         "group_round": session.group_round,
         "group_step": session.group_step,
         "group_with_leader": session.group_with_leader,
+        "answered": {key: dict(answer) for key, answer in session.answered.items()},
     }
 
 
@@ -126,4 +127,5 @@ def load(data: dict, fmt: Format | None = None) -> Session:
         group_round=data.get("group_round", -1),
         group_step=data.get("group_step", 0),
         group_with_leader=data.get("group_with_leader", False),
+        answered={key: dict(answer) for key, answer in data.get("answered", {}).items()},
     )

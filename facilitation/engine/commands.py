@@ -12,7 +12,12 @@ from .rules import refuse_invalid_text
 
 @dataclass(frozen=True)
 class Command:
+    """``command_id``: a client's own id for one press of a button. A command sent again with
+    the same id (after a lost acknowledgement) changes nothing and is answered as the first was
+    (``Session.apply``)."""
+
     name = "command"
+    command_id: str | None = field(default=None, kw_only=True)
 
 
 def _command(name: str):
@@ -74,17 +79,21 @@ class Start(Command):
 
 @_command("next_phase")
 class NextPhase(Command):
-    pass
+    expect_phase: int | None = None
 
 
 @_command("previous_phase")
 class PreviousPhase(Command):
-    pass
+    expect_phase: int | None = None
 
 
 @_command("jump_to_phase")
 class JumpToPhase(Command):
+    """``expect_phase`` on the phase moves: the phase the leader saw when pressing. A second
+    press meant for the same phase is answered as the first (the room moved once)."""
+
     index: int
+    expect_phase: int | None = None
 
 
 @_command("pause")
@@ -265,6 +274,8 @@ def _field_type_ok(value: object, annotation: str) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
     if annotation == "list[str] | None":
         return value is None or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+    if annotation == "str | None":
+        return value is None or isinstance(value, str)
     if annotation == "int | None":
         return value is None or (isinstance(value, int) and not isinstance(value, bool))
     if annotation == "bool | None":
@@ -291,9 +302,10 @@ def decode(event: str, payload: object) -> Command:
             values[f.name] = value
         elif f.default is f.default_factory is field().default:  # required field
             raise DomainError("bad_request", f"Field '{f.name}' is required.", field=f.name)
-    client_id = values.get("client_id")
-    if client_id is not None and not 1 <= len(client_id) <= _CLIENT_ID_MAX:
-        raise DomainError("bad_request", "Field 'client_id' must be 1-64 characters.", field="client_id")
+    for name in ("client_id", "command_id"):
+        value = values.get(name)
+        if value is not None and not 1 <= len(value) <= _CLIENT_ID_MAX:
+            raise DomainError("bad_request", f"Field '{name}' must be 1-64 characters.", field=name)
     unknown = set(payload) - {f.name for f in fields(cls)}
     if unknown:
         raise DomainError("bad_request", "Unknown fields in the payload.", fields=sorted(unknown))

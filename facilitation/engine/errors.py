@@ -52,6 +52,8 @@ MESSAGES: dict[str, str] = {
     "groups_forming": "The groups are still forming; the first round has not begun.",
     "not_in_group": "You are not in a small group in this phase.",
     "listening_in_group": "In this step your role is to listen: you post nothing.",
+    "phase_changed": "The session has moved to another phase meanwhile.",
+    "unavailable": "The server cannot store anything just now; trying again.",
 }
 
 

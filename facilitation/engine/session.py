@@ -33,6 +33,19 @@ from .rules import (
 from .timer import Timer
 from .vote import Vote
 
+# Enough for every button pressed in a room over minutes of reconnecting; old ids drop out.
+ANSWERS_KEPT = 64
+# What an acknowledgement carries besides ``v`` (the ids of what a command created).
+ANSWER_FIELDS = ("card", "nomination")
+
+
+def _answer_key(command: c.Command, actor: Actor) -> str | None:
+    if command.command_id is None:
+        return None
+    sender = actor.person_id or ("screen" if actor.screen else "server")
+    # The command's name too: an id a client reused for another command is not that command.
+    return f"{sender}:{command.name}:{command.command_id}"
+
 
 @dataclass
 class Session(PeopleCommands, CaseCommands, GroupCommands):
@@ -63,6 +76,9 @@ class Session(PeopleCommands, CaseCommands, GroupCommands):
     group_round: int = -1
     group_step: int = 0
     group_with_leader: bool = False
+    # What recent commands with a client's ``command_id`` were answered, by "<sender>:<id>"
+    # (oldest first, at most ANSWERS_KEPT): a repeat is answered from here and changes nothing.
+    answered: dict[str, dict] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- construction
 
@@ -128,9 +144,27 @@ class Session(PeopleCommands, CaseCommands, GroupCommands):
     # ----------------------------------------------------------------- dispatch
 
     def apply(self, command: c.Command, actor: Actor, now: float) -> list[Event]:
-        """Check ``command`` against the rule table, then run its handler; a refusal changes nothing."""
+        """Check ``command`` against the rule table, then run its handler; a refusal changes nothing.
+
+        A command whose ``command_id`` this sender used before was applied already (its
+        acknowledgement was lost): it gets the first answer again, as a ``duplicate`` event.
+        """
+        key = _answer_key(command, actor)
+        if key is not None and key in self.answered:
+            return [Event("duplicate", dict(self.answered[key]))]
         self._authorize(PERMISSIONS[command.name], actor)
-        return getattr(self, f"_do_{command.name}")(command, actor, now)
+        events = getattr(self, f"_do_{command.name}")(command, actor, now)
+        if key is not None and events and not any(e.name == "duplicate" for e in events):
+            self.answered[key] = {k: e.data[k] for e in events for k in ANSWER_FIELDS if k in e.data}
+            while len(self.answered) > ANSWERS_KEPT:
+                del self.answered[next(iter(self.answered))]
+        return events
+
+    def stamp_answer(self, command: c.Command, actor: Actor, version: int) -> None:
+        """Remember the room version ``command`` was stored as, for its repeats' answer."""
+        answer = self.answered.get(_answer_key(command, actor) or "")
+        if answer is not None:
+            answer["v"] = version
 
     def _authorize(self, rule: Permission, actor: Actor) -> None:
         if self.status == "ended" and not rule.after_end:
@@ -193,7 +227,19 @@ class Session(PeopleCommands, CaseCommands, GroupCommands):
         return [Event("phase", {"index": index, "kind": self.phase.kind},
                       private_for=tuple(sorted(self.presenter_ids() | grouped | withheld)))]
 
+    def _moved_already(self, expect: int | None, target: int) -> list[Event] | None:
+        """None: go ahead. A repeat of a move already made (the leader pressed again while the
+        first answer was on its way) gets a ``duplicate``; a move from a phase the room has
+        left by another way is refused, so the room never moves twice."""
+        if expect is None or expect == self.phase_index:
+            return None
+        if self.phase_index == target:
+            return [Event("duplicate", {"phase": target})]
+        raise DomainError("phase_changed", expected=expect, phase=self.phase_index)
+
     def _do_next_phase(self, cmd: c.NextPhase, actor: Actor, now: float) -> list[Event]:
+        if cmd.expect_phase is not None and (done := self._moved_already(cmd.expect_phase, cmd.expect_phase + 1)):
+            return done
         if self._advance_group_step():
             # The next step or round of the small groups: a fresh timer, new roles on every phone.
             self.timer = Timer.start(self._group_timer_seconds(), now)
@@ -204,6 +250,8 @@ class Session(PeopleCommands, CaseCommands, GroupCommands):
         return self._move(self.phase_index + 1, now)
 
     def _do_previous_phase(self, cmd: c.PreviousPhase, actor: Actor, now: float) -> list[Event]:
+        if cmd.expect_phase is not None and (done := self._moved_already(cmd.expect_phase, cmd.expect_phase - 1)):
+            return done
         if self.phase_index <= 0:
             raise DomainError("no_previous_phase")
         return self._move(self.phase_index - 1, now)
@@ -211,6 +259,8 @@ class Session(PeopleCommands, CaseCommands, GroupCommands):
     def _do_jump_to_phase(self, cmd: c.JumpToPhase, actor: Actor, now: float) -> list[Event]:
         if not 0 <= cmd.index < len(self.format.phases):
             raise DomainError("bad_request", "No phase with that index.", field="index")
+        if done := self._moved_already(cmd.expect_phase, cmd.index):
+            return done
         return self._move(cmd.index, now)
 
     def _do_pause(self, cmd: c.Pause, actor: Actor, now: float) -> list[Event]:

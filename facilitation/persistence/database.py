@@ -2,11 +2,25 @@
 from __future__ import annotations
 
 import json
+import time
+from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from ..engine import DomainError
+
+# The database cannot serve just now (refused, unreachable, full, read-only, timed out): a
+# retry later may succeed, unlike a bug (IntegrityError, ProgrammingError). InternalError is
+# PostgreSQL's "read-only transaction" (a standby after a failover), among others.
+UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError, sa_exc.TimeoutError)
+# PostgreSQL: a query that waits this long (a stalled lock, a stuck disk) fails instead of
+# holding its green thread and its pool connection for ever; connecting gives up sooner.
+STATEMENT_TIMEOUT_MS = 15000
+CONNECT_TIMEOUT_S = 5
 
 
 class Database:
@@ -19,6 +33,10 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self._factory: sessionmaker[DbSession] | None = None
+        # monotonic time of the last write that failed for unavailability, None once one succeeds
+        # again: /healthz reports it (a probe alone misses SQLite's full disk, found at commit).
+        self.write_failed_at: float | None = None
+        self.write_error: str | None = None
 
     def init_app(self, app) -> None:
         self.connect(app.config["DATABASE_URL"])
@@ -33,6 +51,10 @@ class Database:
                 options["poolclass"] = StaticPool
         else:
             options["pool_pre_ping"] = True
+            options["pool_timeout"] = CONNECT_TIMEOUT_S
+            if url.startswith("postgresql"):
+                options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S,
+                                           "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"}
         self.engine = create_engine(url, **options)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -41,6 +63,28 @@ class Database:
     def session(self) -> DbSession:
         assert self._factory is not None, "Database.init_app was not called"
         return self._factory()
+
+    @contextmanager
+    def writing(self):
+        """Around a write: unavailability becomes ``DomainError("unavailable")`` (clients retry)
+        and is remembered until a write succeeds again (``wrote``)."""
+        try:
+            yield
+        except UNAVAILABLE as exc:
+            self.write_failed_at = time.monotonic()
+            self.write_error = describe(exc)
+            raise DomainError("unavailable") from exc
+
+    def wrote(self) -> None:
+        """A write was committed: the database takes writes again."""
+        self.write_failed_at = self.write_error = None
+
+    @contextmanager
+    def reading(self):
+        try:
+            yield
+        except UNAVAILABLE as exc:
+            raise DomainError("unavailable") from exc
 
     def ping(self) -> None:
         """Raises unless the database answers."""
@@ -59,6 +103,13 @@ class Database:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             if vacuum:
                 connection.execute(text("VACUUM"))
+
+
+def describe(exc: BaseException) -> str:
+    """The driver's first line (e.g. "database or disk is full"), without SQL or parameters."""
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {lines[0] if lines else ''}"[:200]
 
 
 def _compact_json(obj) -> str:

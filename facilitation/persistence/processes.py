@@ -1,7 +1,8 @@
 """The process rows of a multi-process set-up: each process's heartbeat, and who fell silent."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import secrets
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 
@@ -31,3 +32,13 @@ def gone_processes(db: Database, process_id: str, now: datetime, after_seconds: 
 def forget_row(db: Database, process_id: str) -> None:
     with db.engine.begin() as conn:
         conn.execute(delete(_processes).where(_processes.c.id == process_id))
+
+
+def write_probe(db: Database) -> None:
+    """A real write, committed, leaving nothing behind: raises unless the database takes writes
+    (a read-only file or folder, a full disk, a read-only PostgreSQL). A rolled-back write would
+    not do: SQLite finds a full disk only when it commits."""
+    probe = f"probe-{secrets.token_hex(4)}"
+    with db.engine.begin() as conn:
+        conn.execute(insert(_processes).values(id=probe, seen_at=datetime.now(UTC)))
+        conn.execute(delete(_processes).where(_processes.c.id == probe))

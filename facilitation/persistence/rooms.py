@@ -75,13 +75,14 @@ class RoomStore:
         now = self.clock.now()
         session, leader_id = Session.create(fmt, leader_name, now, time_scale)
         leader_token, screen_token = new_token(), new_token()
-        with self.db.session() as s, s.begin():
+        with self.db.writing(), self.db.session() as s, s.begin():
             code = self._unused_code(s)
             room = Room(code=code, format_id=fmt.id, state=dump(session), format_doc=dump_format(fmt), version=1)
             s.add(room)
             s.flush()
             s.add(Credential(token_hash=token_hash(leader_token), room_id=room.id, person_id=leader_id, kind="person"))
             s.add(Credential(token_hash=token_hash(screen_token), room_id=room.id, person_id=None, kind="screen"))
+        self.db.wrote()
         return code, leader_token, screen_token, leader_id
 
     def _unused_code(self, s) -> str:
@@ -95,7 +96,7 @@ class RoomStore:
         code = normalize_code(code)
         if code is None:
             return None
-        with self.db.session() as s:
+        with self.db.reading(), self.db.session() as s:
             return s.scalar(select(Room.id).where(Room.code == code))
 
     def join(self, code: str, name: str, observer: bool) -> tuple[Outcome, str, str]:
@@ -116,7 +117,7 @@ class RoomStore:
     def identify(self, token: object) -> Identity | None:
         if not isinstance(token, str) or not 20 <= len(token) <= 100:
             return None
-        with self.db.session() as s:
+        with self.db.reading(), self.db.session() as s:
             row = s.execute(
                 select(Credential, Room.code).join(Room, Room.id == Credential.room_id)
                 .where(Credential.token_hash == token_hash(token))
@@ -130,13 +131,14 @@ class RoomStore:
 
     def screen_token(self, room_id: int) -> str:
         token = new_token()
-        with self.db.session() as s, s.begin():
+        with self.db.writing(), self.db.session() as s, s.begin():
             s.add(Credential(token_hash=token_hash(token), room_id=room_id, person_id=None, kind="screen"))
+        self.db.wrote()
         return token
 
     def live_room_ids(self) -> list[int]:
         """Rooms whose content is not erased yet."""
-        with self.db.session() as s:
+        with self.db.reading(), self.db.session() as s:
             return list(s.scalars(select(Room.id).where(Room.erased_at.is_(None))))
 
     def execute_in_every_room(self, command: Command) -> list[Outcome]:
@@ -177,7 +179,7 @@ class RoomStore:
     def load(self, room_id: int) -> tuple[Session, int, str]:
         """A fresh copy of the room's session, for reading (never the kept one: its reader
         may yield while a command changes the kept session)."""
-        with self.db.session() as s:
+        with self.db.reading(), self.db.session() as s:
             row = s.execute(select(Room.state, Room.format_doc, Room.version, Room.code)
                             .where(Room.id == room_id)).first()
             if row is None:
@@ -189,7 +191,8 @@ class RoomStore:
         with self._locks[room_id]:
             for _ in range(MAX_RETRIES):
                 try:
-                    outcome = self._execute_once(room_id, actor, command, also)
+                    with self.db.writing():
+                        outcome = self._execute_once(room_id, actor, command, also)
                 except _VersionConflict:
                     continue
                 if any(e.name == "ended" for e in outcome.events):
@@ -221,6 +224,7 @@ class RoomStore:
                 # Nothing changed (a screen's presence, a retried post): nothing to store.
                 self._kept[room_id] = kept
                 return Outcome(room_id, code, session, version, events)
+            session.stamp_answer(command, actor, version + 1)
             values = {"state": dump(session), "version": version + 1}
             end = next((e for e in events if e.name == "ended"), None)
             ended = end is not None
@@ -236,6 +240,7 @@ class RoomStore:
                 also(conn, events)
             if ended:
                 self._retire_credentials(conn, room_id, end.data["debrief_for"])
+        self.db.wrote()
         kept.version = version + 1
         if not ended:
             self._kept[room_id] = kept

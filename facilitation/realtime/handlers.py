@@ -24,9 +24,11 @@ from ..engine import (
     refuse_invalid_text,
 )
 from ..extensions import socketio
+from ..persistence.database import UNAVAILABLE, describe
 from ..services import services
 from .broadcast import audience_room, broadcast, messages, person_room, stamped_view
 from .connections import Connection
+from .presence import store_disconnect
 
 log = logging.getLogger("krug.realtime")
 
@@ -48,30 +50,42 @@ def _refuse(err: DomainError) -> None:
 def on_connect(auth):
     """Connect with ``auth = {token, previous?}`` (``previous``: this device's last connection id,
     so one that died with a crashed process stops counting as online). Refused with
-    {code: not_authenticated} when the token is unknown, and with {code: session_ended} (details
-    {debrief: true} for the room's leaders) once the room is over. On success the server emits ``me``, ``room_format`` (not to people at the door) and
-    ``room_state`` to this connection."""
+    {code: not_authenticated} when the token is unknown, with {code: session_ended} (details
+    {debrief: true} for the room's leaders) once the room is over, and with {code: unavailable}
+    while the database fails (the browser tries again with backoff). On success the server emits
+    ``me``, ``room_format`` (not to people at the door) and ``room_state`` to this connection."""
+    try:
+        _accept(auth)
+    except DomainError as err:
+        if err.code == "unavailable":
+            log.warning("connect refused: database unavailable")
+        _refuse(err)
+    except ConnectionRefusedError:
+        raise
+    except Exception as exc:  # an error left to the default handler would be taken as an accept
+        if isinstance(exc, UNAVAILABLE):
+            log.warning("connect refused: database unavailable (%s)", describe(exc))
+            _refuse(DomainError("unavailable"))
+        current_app.logger.exception("connect failed: %s", type(exc).__name__)
+        _refuse(DomainError("server_error"))
+
+
+def _accept(auth) -> None:
     svc = services()
     auth = auth if isinstance(auth, dict) else {}
-    try:
-        refuse_invalid_text(auth)
-    except DomainError as err:
-        _refuse(err)
+    refuse_invalid_text(auth)
     token = auth.get("token")
     identity = svc.rooms.identify(token) if isinstance(token, str) else None
     if identity is None:
         wait = svc.limits.hit_join(_address())
         if wait is not None:
-            _refuse(DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait))
-        _refuse(DomainError("not_authenticated"))
+            raise DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait)
+        raise DomainError("not_authenticated")
     if identity.after_end:
-        _refuse(DomainError("session_ended", debrief=identity.after_end == "debrief"))
+        raise DomainError("session_ended", debrief=identity.after_end == "debrief")
     previous = auth.get("previous") if isinstance(auth.get("previous"), str) else None
-    try:
-        outcome = svc.rooms.execute(identity.room_id, identity.actor,
-                                    commands.Connected(connection=svc.connection_id(request.sid), replaces=previous))
-    except DomainError as err:
-        _refuse(err)
+    outcome = svc.rooms.execute(identity.room_id, identity.actor,
+                                commands.Connected(connection=svc.connection_id(request.sid), replaces=previous))
     conn = Connection(identity.room_id, identity.code, identity.actor, audience_of(outcome.session, identity.actor))
     svc.connections[request.sid] = conn
     log.info("connect room=%s screen=%s", conn.room_id, identity.actor.screen)
@@ -92,17 +106,15 @@ def on_connect(auth):
 
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
-    """Not sent by clients. The person shows as "reconnecting" until the grace period passes."""
+    """Not sent by clients. The person shows as "reconnecting" until the grace period passes.
+    While the database fails, the disconnect waits in ``unsaved_disconnects`` and is stored
+    by the presence loop once it can be, so nobody stays "online" for good."""
     svc = services()
     conn = svc.connections.pop(request.sid, None)
     if conn is None:
         return
-    try:
-        outcome = svc.rooms.execute(conn.room_id, conn.actor, commands.Disconnected(connection=svc.connection_id(request.sid)))
-    except DomainError:
-        return
     log.info("disconnect room=%s", conn.room_id)
-    broadcast(outcome)
+    store_disconnect(svc, svc.connection_id(request.sid), conn, broadcast)
 
 
 def _address() -> str:
@@ -165,13 +177,13 @@ def _command(event: str, payload) -> dict:
         return err.as_ack()
     duplicate = any(e.name == "duplicate" for e in outcome.events)
     ack: dict = {"ok": True, "v": outcome.version}
-    if duplicate:
-        ack["duplicate"] = True
     for event_obj in outcome.events:
-        for key in ("card", "nomination"):
+        for key in ("card", "nomination", "v"):
             if key in event_obj.data:
                 ack[key] = event_obj.data[key]
-    if event in ("cast_vote", "retract_vote"):
+    if duplicate:
+        ack["duplicate"] = True  # a repeat: answered as the first, nothing changed
+    if event in ("cast_vote", "retract_vote") and outcome.session.vote is not None:
         ack["votes"] = outcome.session.vote.ballots_of(conn.actor.person_id)
     if not duplicate:
         broadcast(outcome)
@@ -208,6 +220,10 @@ def on_unknown(event, *_args):
 
 @socketio.on_error_default
 def on_error(exc):
-    """An unexpected failure: logged (without payload) and acknowledged as an error."""
+    """An unexpected failure: logged (without payload) and acknowledged as an error; a database
+    that cannot serve is ``unavailable`` (the client tries again), anything else ``server_error``."""
+    if isinstance(exc, UNAVAILABLE):
+        log.warning("database unavailable: %s", describe(exc))
+        return DomainError("unavailable").as_ack()
     current_app.logger.exception("handler failed: %s", type(exc).__name__)
     return DomainError("server_error").as_ack()

@@ -18,6 +18,37 @@ from ..services import Services, services
 from .broadcast import broadcast as broadcast_outcome
 
 log = logging.getLogger("krug.presence")
+# Disconnects waiting for the database (one per lost connection); beyond this the oldest go.
+UNSAVED_MAX = 10000
+
+
+def store_disconnect(svc: Services, connection_id: str, conn, broadcast) -> bool:
+    """Store that ``connection_id`` closed; while the database fails, keep it for later
+    (``store_unsaved_disconnects``). Returns whether it was stored now."""
+    try:
+        outcome = svc.rooms.execute(conn.room_id, conn.actor, commands.Disconnected(connection=connection_id))
+    except DomainError as err:
+        if err.code == "unavailable":
+            svc.unsaved_disconnects[connection_id] = conn
+            while len(svc.unsaved_disconnects) > UNSAVED_MAX:
+                del svc.unsaved_disconnects[next(iter(svc.unsaved_disconnects))]
+            log.warning("presence: disconnect kept until the database takes writes (%d waiting)",
+                        len(svc.unsaved_disconnects))
+        return False
+    broadcast(outcome)
+    return True
+
+
+def store_unsaved_disconnects(app, broadcast=broadcast_outcome) -> int:
+    """Store the disconnects the database refused before; returns how many are still waiting."""
+    with app.app_context():
+        svc = services()
+        for connection_id, conn in list(svc.unsaved_disconnects.items()):
+            del svc.unsaved_disconnects[connection_id]
+            store_disconnect(svc, connection_id, conn, broadcast)
+            if connection_id in svc.unsaved_disconnects:
+                break  # kept again: the database still fails; the rest wait for the next round
+        return len(svc.unsaved_disconnects)
 
 
 def forget_process(svc: Services, gone: str, broadcast) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import redis
 import segno
 from flask import (
     Blueprint,
@@ -26,9 +25,11 @@ from flask import (
 
 from ..engine import DomainError, FormatError, customize, refuse_invalid_text
 from ..persistence.credentials import normalize_code
+from ..persistence.database import UNAVAILABLE, describe
 from ..realtime.broadcast import broadcast
 from ..services import services
 from .export import presenter_export
+from .health import readiness
 from .i18n import COOKIE, LANGUAGES, browser_catalogue, select_locale
 from .network import public_url
 
@@ -41,7 +42,30 @@ VENDOR = {
 
 
 def _error(err: DomainError, status: int = 400):
+    if err.code == "unavailable":
+        return _unavailable(err)
     return jsonify(err.as_ack()), status
+
+
+def _unavailable(err: DomainError):
+    response = jsonify(err.as_ack())
+    response.headers["Retry-After"] = "5"
+    return response, 503
+
+
+@bp.app_errorhandler(DomainError)
+def domain_error(err: DomainError):
+    """A refusal no route caught: the database failing on a page, mostly."""
+    return _error(err)
+
+
+def database_unavailable(exc):
+    current_app.logger.warning("database unavailable: %s", describe(exc))
+    return _unavailable(DomainError("unavailable"))
+
+
+for _kind in UNAVAILABLE:
+    bp.app_errorhandler(_kind)(database_unavailable)
 
 
 def _rate_limited():
@@ -269,19 +293,10 @@ def export_case():
 
 @bp.get("/healthz")
 def healthz():
-    """Readiness for operators and load balancers: the database answers, and Redis when configured."""
-    status = {"ok": True, "database": True}
-    try:
-        services().db.ping()
-    except Exception:
-        current_app.logger.exception("health check: database failed")
-        status.update(ok=False, database=False)
-    queue = current_app.config.get("MESSAGE_QUEUE")
-    if queue:
-        try:
-            redis.Redis.from_url(queue, socket_connect_timeout=2, socket_timeout=2).ping()
-            status["message_queue"] = True
-        except redis.RedisError:
-            current_app.logger.warning("health check: message queue unreachable")
-            status.update(ok=False, message_queue=False)
-    return jsonify(status), 200 if status["ok"] else 503
+    """Readiness for operators and load balancers, within a few seconds whatever stalls: the
+    database answers and takes writes, and the message queue (when configured) answers and is
+    heard. 503 with ``problems`` (plain words) otherwise."""
+    ok, body = readiness(services(), current_app.config.get("MESSAGE_QUEUE"))
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if ok else 503

@@ -2,11 +2,12 @@
 and its own Redis channel, so runs never see each other's data."""
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import pytest
 
-from bench.live import REDIS_URL, LiveServer, postgres_admin_dsn, postgres_database_url
+from bench.live import REDIS_URL, LiveServer, OwnRedis, postgres_admin_dsn, postgres_database_url
 
 from ..conftest import require_service
 
@@ -53,12 +54,91 @@ def cluster(pg_url, redis_url, tmp_path):
                "KRUG_MESSAGE_QUEUE_CHANNEL": f"krug-test-{uuid.uuid4().hex[:8]}", **extra}
         for name in ("a", "b"):
             (tmp_path / name).mkdir()
-        a = LiveServer(tmp_path / "a", **env).start()
-        started.append(a)
-        b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env).start()
+        a = LiveServer(tmp_path / "a", **env)
+        started.append(a)  # before start(): one that never gets ready is stopped too
+        a.start()
+        b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env)
         started.append(b)
+        b.start()
         return a, b
 
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path_factory):
+    if shutil.which("redis-server") is None:
+        require_service("redis-server", "no redis-server binary")
+    server = OwnRedis(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    if server.proc and server.proc.poll() is None:
+        server.wake()
+    server.kill()
+
+
+@pytest.fixture
+def pg_cluster(pg_url, own_redis, tmp_path):
+    """Two Krug processes on the test's own PostgreSQL database and its own Redis."""
+
+    started = []
+
+    def start(**extra: str):
+        env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": own_redis.url, **extra}
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+        a = LiveServer(tmp_path / "a", **env)
+        started.append(a)  # before start(): one that never gets ready is stopped too
+        a.start()
+        b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env)
+        started.append(b)
+        b.start()
+        return a, b
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+class SmallDisk:
+    """A 2 MiB tmpfs mounted for one test: it fills up, and it can turn read-only."""
+
+    def __init__(self, path) -> None:
+        self.path = path
+
+    def fill(self) -> None:
+        import os
+
+        fd = os.open(self.path / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(fd, b"\0" * 65536)
+        except OSError:
+            pass  # ENOSPC: full
+        finally:
+            os.close(fd)
+
+    def free(self) -> None:
+        (self.path / "filler").unlink(missing_ok=True)
+
+    def read_only(self) -> None:
+        import subprocess
+
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    import subprocess
+
+    path = tmp_path / "disk"
+    path.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        require_service("mount", f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield SmallDisk(path)
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)

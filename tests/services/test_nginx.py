@@ -62,7 +62,7 @@ def test_the_documented_nginx_setup(cluster, tmp_path, clients):
             except requests.RequestException:
                 time.sleep(0.1)
         health = requests.get(f"{public}/healthz", verify=False).json()
-        assert health == {"ok": True, "database": True, "message_queue": True}
+        assert health == {"ok": True, "database": True, "writes": True, "message_queue": True, "listening": True}
         assert requests.get(f"http://127.0.0.1:{http_port}/", allow_redirects=False).status_code == 301
         room = requests.post(f"{public}/api/rooms", json={"leader_name": "Lea"}, verify=False).json()
         page = requests.get(f"{public}/c/{room['code']}", verify=False).text

@@ -1,6 +1,7 @@
 """Raw Engine.IO / Socket.IO clients that send exactly the bytes a test says: a websocket
 (websocket-client) and long-polling HTTP (requests), for the transport and malformed-input
-tests, where the official client would refuse to send what an attacker sends."""
+tests and bench/fragmented_attack.py, where the official client would refuse to send what an
+attacker sends."""
 from __future__ import annotations
 
 import contextlib
@@ -110,3 +111,24 @@ def headers_only_post(port: int, path: str, length: int) -> tuple[int, bytes]:
         return response.status, response.read()
     finally:
         conn.close()
+
+
+def fragments(total: int, size: int):
+    """A text message of ``total`` bytes as frames of ``size``: a start, then continuations."""
+    yield ABNF.create_frame("42[\"post_card\",\"" + "x" * (size - 16), ABNF.OPCODE_TEXT, fin=0)
+    sent = size
+    while sent < total:
+        yield ABNF.create_frame("x" * size, ABNF.OPCODE_CONT, fin=0)
+        sent += size
+
+
+def send_fragmented(raw: RawSocket, total: int, size: int) -> int:
+    """Send until done or until the server stops listening; returns the bytes sent."""
+    sent = 0
+    try:
+        for frame in fragments(total, size):
+            raw.ws.send_frame(frame)
+            sent += size
+    except (OSError, websocket.WebSocketException):
+        pass
+    return sent
