@@ -513,7 +513,8 @@
           (p.role === 'leader' || p.role === 'coleader' ? ' is-lead' : '')
       }, h('span', { class: 'seat-dot', 'aria-hidden': 'true' }),
         opts.names === false || outside ? null : h('span', { class: 'seat-name' }, p.name || '—'));
-      if (outside) seat.setAttribute('aria-label', t('Empty place of the presenter'));
+      // A named element needs a role: an image of the empty chair.
+      if (outside) { seat.setAttribute('role', 'img'); seat.setAttribute('aria-label', t('Empty place of the presenter')); }
       seat.style.left = x.toFixed(2) + '%';
       seat.style.top = y.toFixed(2) + '%';
       container.appendChild(seat);
