@@ -51,12 +51,12 @@ TEXT = {
     "ru": {"A": "Пациентка, которая всегда опаздывает", "A_pitch": "Она приходит на двадцать минут позже.",
            "B": "Отец, который кричит", "C": "Ученик, который молчит", "checkin": "Устала, но рада быть здесь",
            "request": "Помогите понять, почему я замираю.", "q1": "Сколько длится терапия?", "q2": "Как часто вы встречаетесь?",
-           "hyp": "Мне кажется, она проверяет вас", "thought": "Опоздание как контроль", "note": "Моя заметка",
+           "hyp": "Мне кажется, она проверяет вас", "thought": "Опоздание как контроль", "note": "Моя заметка", "why": "Почему вы ей не сказали?",
            "response": "Я увидела свою злость иначе", "reflection": "Уношу спокойствие"},
     "en": {"A": "The patient who always comes late", "A_pitch": "She arrives twenty minutes late.",
            "B": "The father who shouts", "C": "The pupil who is silent", "checkin": "Tired but glad to be here",
            "request": "Help me see why I freeze.", "q1": "How long has the therapy lasted?", "q2": "How often do you meet?",
-           "hyp": "I sense she is testing you", "thought": "Coming late as control", "note": "My note",
+           "hyp": "I sense she is testing you", "thought": "Coming late as control", "note": "My note", "why": "Why didn't you tell her?",
            "response": "I see my anger differently", "reflection": "I take calm away with me"},
 }
 
@@ -179,12 +179,16 @@ class Meeting:
     def run(self) -> None:
         tr, names, text, audit = self.tr, self.names, self.text, self.audit
 
-        # The landing page with the phase editor open; the missing-room page.
+        # The landing page: the phase editor open with a phase skipped, both forms with their errors.
         console = self.console = self.new_face("console", "console")
-        console.goto(f"/?lang={self.lang}")
+        console.goto(f"/?lang={self.lang}&bad_code=1")
+        expect(console.by_id("code-error")).to_be_visible()
         console.locator("#adjust > summary").click()
-        expect(console.locator("#phase-editor li").first).to_be_visible()
-        audit(console, "landing, phase editor open")
+        console.locator("#phase-editor li input[type=checkbox]").nth(4).uncheck()
+        expect(console.locator("#phase-editor li.is-off")).to_have_count(1)
+        console.by_id("create-btn").click()
+        expect(console.by_id("create-error")).to_be_visible()
+        audit(console, "landing: phase editor open, a phase skipped, both forms' errors")
 
         # The leader starts a room; the screen opens from the console.
         console.goto(f"/?lang={self.lang}")
@@ -348,6 +352,29 @@ class Meeting:
         self.everywhere("case 1: return")
         self.next_phase(8)
         self.everywhere("break")
+
+        # Case 2 (Anna in the circle): a question while offline waits on her phone, a "why" brings
+        # the nudge; hypotheses are anonymous.
+        self.lead("jump_to_phase", {"index": 11})
+        self.at_phase(11)
+        self.faces_show_phase(11)
+        expect(phone.by_id("compose-label")).to_have_text(tr("Your question of fact"))
+        phone.tolerate()  # the reconnection attempts while offline
+        phone.context.set_offline(True)
+        expect(phone.by_id("conn-banner")).to_be_visible()
+        phone.by_id("compose-text").fill(text["q1"])
+        phone.by_id("compose-btn").click()
+        expect(phone.locator("#p-card-list li.is-pending")).to_have_count(1)
+        phone.by_id("compose-text").fill(text["why"])
+        expect(phone.by_id("compose-nudge")).to_be_visible()
+        audit(phone, "case 2: questions, offline with a card waiting, the nudge")
+        phone.context.set_offline(False)
+        expect(phone.locator("#p-card-list li.is-pending")).to_have_count(0, timeout=15_000)
+        expect(phone.by_id("conn-banner")).to_be_hidden()
+        phone.by_id("compose-text").fill("")
+        self.next_phase(12)
+        expect(phone.by_id("compose-label")).to_have_text(tr("A feeling, a fantasy, an image"))
+        audit(phone, "case 2: hypotheses, writing")
 
         # 16 · closing, paused and then in overtime; the end
         self.lead("jump_to_phase", {"index": 15})
