@@ -142,12 +142,24 @@
     });
   });
 
-  K.ready.then(function () {
-    return fetch('/api/formats', { credentials: 'same-origin' }).then(function (r) { return r.json(); });
-  }).then(function (data) {
-    (data.formats || []).forEach(function (f) { formats[f.id] = f; });
-    loadRows();
-  }).catch(function () { /* the editor stays empty; creating with the default still works */ });
+  // The formats' full texts fill the phase editor only: fetched when it is opened, not on every
+  // visit to this page.
+  var formatsLoading = null;
+  function ensureFormats() {
+    if (formatsLoading) return formatsLoading;
+    formatsLoading = K.ready.then(function () {
+      return fetch('/api/formats', { credentials: 'same-origin' }).then(function (r) { return r.json(); });
+    }).then(function (data) {
+      (data.formats || []).forEach(function (f) { formats[f.id] = f; });
+      loadRows();
+    }).catch(function () {
+      formatsLoading = null; // the editor stays empty (try again on the next opening); the default still works
+    });
+    return formatsLoading;
+  }
+  var adjust = K.$('adjust');
+  adjust.addEventListener('toggle', function () { if (adjust.open) ensureFormats(); });
+  if (adjust.open) ensureFormats();
 
   var codeInput = K.$('join-code');
   if (codeInput && codeInput.getAttribute('aria-invalid') === 'true') codeInput.focus();

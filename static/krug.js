@@ -255,6 +255,42 @@
     }
   };
 
+  // ------------------------------------------------------------------ screen-reader announcements
+
+  /** Say `text` once through the page's polite live region (#sr-live): each announcement is a
+   * new line added to it (older lines go quietly), so nothing already said is read again. The
+   * projector has no listener: it announces nothing. */
+  var live = { node: null, last: '', at: 0 };
+  function announce(text) {
+    if (!text || FACE === 'screen') return;
+    var node = live.node || (live.node = $('sr-live'));
+    if (!node) return;
+    var now = Date.now();
+    if (text === live.last && now - live.at < 2000) return;
+    live.last = text;
+    live.at = now;
+    node.appendChild(h('p', null, text));
+    while (node.children.length > 3) node.removeChild(node.firstChild);
+  }
+
+  /** What the page says out loud when the room changes: the new phase's title, the timer
+   * paused or running again. The first state a page sees is its starting point, not news. */
+  var heard = { phase: undefined, paused: null };
+  function announceChanges(state) {
+    var running = state.status === 'running' && state.phase;
+    var phase = running ? state.phase.index : state.status;
+    var paused = running && state.timer ? state.timer.paused_remaining !== null && state.timer.paused_remaining !== undefined : null;
+    var first = heard.phase === undefined;
+    var moved = phase !== heard.phase;
+    if (!first && moved && running) {
+      announce(t('Now: {title}', { title: pick(state.phase.title) }));
+    } else if (!first && !moved && paused !== null && heard.paused !== null && paused !== heard.paused) {
+      announce(paused ? t('The timer is paused.') : t('The timer runs again.'));
+    }
+    heard.phase = phase;
+    heard.paused = paused;
+  }
+
   // ------------------------------------------------------------------ clock
 
   var clock = { offset: null, rough: 0, rtt: null };
@@ -387,29 +423,77 @@
     if (timer.duration > 90 && prev > 60 && rem <= 60 && rem > 50) {
       sound.chime('warn');
       vibrate([120, 80, 120]);
+      announce(t('One minute left.'));
     }
     if (prev > 0 && rem <= 0 && rem > -10) {
       sound.chime('zero');
       vibrate([300, 120, 300]);
+      announce(t('Time is up. Overtime begins.'));
     }
   }
 
   // ------------------------------------------------------------------ frame loop
 
+  // Nothing on these pages needs 60 frames a second: the countdown's digits change once a
+  // second and its ring moves a hair in that time. So the faces' tickers run once a second, in
+  // the frame just after the digits change (the clock stays exact to the second boundary), and
+  // not at all while no timer runs (lobby, end); while paused, every 15 s for the projected end.
+  // A new state wakes them at once.
+
   var tickers = [];
-  function onFrame(fn) { tickers.push(fn); }
-  function frame() {
+  var liveTimer = null;
+  var tick = { frame: null, timeout: null };
+  function onFrame(fn) { tickers.push(fn); wakeTickers(); }
+  function runTickers() {
+    tick.frame = null;
     for (var i = 0; i < tickers.length; i++) {
       try { tickers[i](); } catch (e) { if (window.console) console.error(e); }
     }
-    window.requestAnimationFrame(frame);
+    scheduleTickers();
   }
-  window.requestAnimationFrame(frame);
+  function nextTickDelay() {
+    if (!liveTimer) return null;
+    if (liveTimer.paused_remaining !== null && liveTimer.paused_remaining !== undefined) return 15000;
+    var rem = remaining(liveTimer);
+    var frac = rem - Math.floor(rem);
+    return Math.max(20, Math.round(frac * 1000) + 15);
+  }
+  function scheduleTickers() {
+    if (tick.frame !== null || tick.timeout !== null) return;
+    var delay = nextTickDelay();
+    if (delay === null) return;
+    tick.timeout = setTimeout(function () {
+      tick.timeout = null;
+      tick.frame = window.requestAnimationFrame(runTickers);
+    }, delay);
+  }
+  function wakeTickers() {
+    if (tick.timeout !== null) { clearTimeout(tick.timeout); tick.timeout = null; }
+    if (tick.frame === null) tick.frame = window.requestAnimationFrame(runTickers);
+  }
+  function setLiveTimer(state) {
+    liveTimer = state && state.status === 'running' && state.timer ? state.timer : null;
+    wakeTickers();
+  }
 
   // ------------------------------------------------------------------ countdown ring
 
   var RING_R = 45;
   var RING_C = 2 * Math.PI * RING_R;
+
+  /** The time left as a screen reader says it: minutes, seconds under a minute (never
+   * "0 min"), and "paused" while paused. */
+  function spokenTime(rem, paused) {
+    if (rem === null || rem === undefined || isNaN(rem)) return t('No timer');
+    var text;
+    if (rem > 0) {
+      text = rem > 60 ? t('{n} min left', { n: Math.round(rem / 60) }) : t('{n} s left', { n: Math.max(1, Math.ceil(rem - 0.001)) });
+    } else {
+      var over = Math.floor(-rem);
+      text = over >= 60 ? t('Overtime: {n} min', { n: Math.floor(over / 60) }) : t('Overtime: {n} s', { n: over });
+    }
+    return paused ? t('Paused: {time}', { time: text }) : text;
+  }
 
   /** A countdown ring that empties; digits in its centre. Call .update(timer) each frame. */
   function Countdown(extraClass) {
@@ -448,8 +532,7 @@
       }
       var subText = paused ? t('Paused') : (over ? t('overtime') : (timer ? t('left') : ''));
       if (subText !== last.sub) { sub.textContent = subText; last.sub = subText; }
-      var minutes = rem === null ? null : Math.round(Math.abs(rem) / 60);
-      var label = rem === null ? t('No timer') : (over ? t('Overtime: {n} min', { n: minutes }) : t('{n} min left', { n: minutes }));
+      var label = timer ? spokenTime(rem, paused) : t('No timer');
       if (label !== last.label) { node.setAttribute('aria-label', label); last.label = label; }
     }
     return { node: node, update: update };
@@ -482,6 +565,15 @@
     return (state.cases || []).filter(function (c) { return c.number === state.phase.case; })[0] || null;
   }
 
+  /** In a break: the case the next phase works on (it may have been settled by the vote's
+   * runner-up or a tie-break: the room should see it, not guess). */
+  function upcomingCase(state) {
+    if (!state || !state.phase || state.phase.kind !== 'break' || !state.plan) return null;
+    var next = state.plan.phases[state.phase.index + 1];
+    if (!next || !next['case']) return null;
+    return (state.cases || []).filter(function (c) { return c.number === next['case']; })[0] || null;
+  }
+
   // ------------------------------------------------------------------ ring of names
 
   /** Lay out the circle's people around a centre node. The presenter who is outside the
@@ -512,9 +604,8 @@
         class: 'seat seat-' + state_ + (outside ? ' is-empty' : '') + (p.id === opts.me ? ' is-me' : '') + (p.id === presenterId ? ' is-presenter' : '') +
           (p.role === 'leader' || p.role === 'coleader' ? ' is-lead' : '')
       }, h('span', { class: 'seat-dot', 'aria-hidden': 'true' }),
-        opts.names === false || outside ? null : h('span', { class: 'seat-name' }, p.name || '—'));
-      // A named element needs a role: an image of the empty chair.
-      if (outside) { seat.setAttribute('role', 'img'); seat.setAttribute('aria-label', t('Empty place of the presenter')); }
+        opts.names === false || outside ? null : h('span', { class: 'seat-name' }, p.name || '—'),
+        outside ? h('span', { class: 'visually-hidden' }, t('Empty place of the presenter')) : null);
       seat.style.left = x.toFixed(2) + '%';
       seat.style.top = y.toFixed(2) + '%';
       container.appendChild(seat);
@@ -524,8 +615,16 @@
         var away = h('div', { class: 'seat-outside' },
           h('span', { class: 'seat-name' }, p.name || '—'),
           h('span', { class: 'seat-note' }, t('outside the circle')));
-        away.style.left = Math.max(8, Math.min(92, ox)).toFixed(2) + '%';
-        away.style.top = Math.max(3, Math.min(97, oy)).toFixed(2) + '%';
+        if (Math.abs(Math.cos(angle)) > 0.6) {
+          // Near 3 or 9 o'clock there is no room beyond the ring: the name hangs just below the
+          // empty place, between it and the next seat, never over it.
+          away.classList.add('is-below');
+          away.style.left = Math.max(10, Math.min(90, x)).toFixed(2) + '%';
+          away.style.top = (y + 3).toFixed(2) + '%';
+        } else {
+          away.style.left = Math.max(8, Math.min(92, ox)).toFixed(2) + '%';
+          away.style.top = Math.max(3, Math.min(97, oy)).toFixed(2) + '%';
+        }
         container.appendChild(away);
       }
     });
@@ -709,15 +808,19 @@
         setTimeout(function () { socket.disconnect(); }, 200);
         if (opts.onEnded) opts.onEnded(state);
       }
+      announceChanges(state);
       if (opts.onState) opts.onState(state);
+      setLiveTimer(state);
     }
 
     function setMe(me) {
       if (!me) return;
       var before = room.me;
       room.me = me;
-      if (opts.onMe) opts.onMe(me);
+      // A new role (a latecomer let in, a co-leader made) changes what this connection hears:
+      // ask for the format and the state first, so no rendering of the old state can stop it.
       if (before && before.role !== me.role) doSync();
+      if (opts.onMe) opts.onMe(me);
     }
 
     function doSync() {
@@ -1014,11 +1117,11 @@
     store: store, keys: keys, forgetRoom: forgetRoom, wipe: wipe, clientId: clientId,
     familyOf: familyOf, setFamily: setFamily, errorText: errorText,
     toast: toast, banner: banner, clock: clock, serverNow: serverNow, remaining: remaining,
-    formatClock: formatClock, formatTimeOfDay: formatTimeOfDay,
+    formatClock: formatClock, formatTimeOfDay: formatTimeOfDay, spokenTime: spokenTime, announce: announce,
     sound: sound, soundButton: soundButton, vibrate: vibrate, onFrame: onFrame,
     Countdown: Countdown, PlanBar: PlanBar, planStatus: planStatus, renderRing: renderRing,
     inCircle: inCircle, peopleById: peopleById, nameOf: nameOf, presence: presence,
-    currentCase: currentCase, connect: connect, confirm: confirmDialog, copyText: copyText,
+    currentCase: currentCase, upcomingCase: upcomingCase, connect: connect, confirm: confirmDialog, copyText: copyText,
     bindCounter: bindCounter, countSentences: countSentences, Pager: Pager, themeButton: themeButton
   };
 })();

@@ -7,6 +7,7 @@ the background loops, which only ``app.py`` starts. Each layer imports only laye
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,19 @@ def test_the_checker_sees_a_bad_import(tmp_path):
     node = ast.parse("from ..realtime import broadcast").body[0]
     assert resolve("facilitation.engine.session", path, node) == ["facilitation.realtime.broadcast"]
     assert part_of("facilitation.realtime.broadcast") not in ALLOWED["engine"]
+
+
+GENERATED = ("bench/results/",)  # written by a run, git-ignored
+
+
+def test_nothing_refers_to_a_file_the_repository_lacks():
+    """Paths named in the README, the docs and the code's own comments exist."""
+    root = PACKAGE.parent
+    pattern = re.compile(r"\b((?:facilitation|tests|bench|docs|static|templates|migrations|\.ci)/[\w/.-]*\w\.(?:py|md|js|json|html|css|txt))")
+    sources = [root / "README.md", *(root / "docs").glob("*.md"), *PACKAGE.rglob("*.py"), root / "app.py",
+               root / "config.py", *(root / "bench").glob("*.py")]
+    missing = sorted({f"{src.relative_to(root)}: {path}" for src in sources
+                      for path in pattern.findall(src.read_text(encoding="utf-8"))
+                      if "<" not in path and "*" not in path and not path.startswith(GENERATED)
+                      and not (root / path).exists()})
+    assert not missing, "\n".join(missing)

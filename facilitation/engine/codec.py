@@ -72,6 +72,7 @@ def dump(session: Session) -> dict:
         "vote_budget": session.vote_budget,
         "allow_observers": session.allow_observers,
         "locked": session.locked,
+        "card_hold": session.card_hold,
         "counter": session.counter,
     }
 
@@ -111,5 +112,6 @@ def load(data: dict, fmt: Format | None = None) -> Session:
         vote_budget=data["vote_budget"],
         allow_observers=data["allow_observers"],
         locked=data.get("locked", False),
+        card_hold=data.get("card_hold", False),
         counter=data["counter"],
     )

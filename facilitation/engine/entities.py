@@ -75,6 +75,9 @@ class Case:
     title: str = ""
     presenter_id: str | None = None
     request: str = ""
+    # How its nomination came to it: "vote", "tie" (the leader broke one), "runner_up" (second
+    # in the vote, given while the leader may still change it) or "leader" (assigned by hand).
+    source: str | None = None
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Card:
     case: int | None
     posted_at: float
     hidden: bool = False
+    held: bool = False  # waits for a leader's release before the room sees it (card hold)
 
 
 @dataclass

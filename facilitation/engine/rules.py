@@ -34,6 +34,7 @@ PITCH_SENTENCES = 3
 REQUEST_MAX = 500
 CARD_MAX = 500
 CARDS_PER_PHASE = 20
+RELEASE_MAX = 500  # card ids in one release_cards: more than a room ever holds
 NOMINATIONS_PER_PERSON = 3
 VOTE_BUDGET_MAX = 5
 EXTEND_MINUTES = (-10, 30)
@@ -107,6 +108,8 @@ PERMISSIONS: dict[str, Permission] = {
     # cards
     "post_card": Permission(Who.CIRCLE, running=True),
     "hide_card": _LEAD,
+    "set_card_hold": _LEAD,
+    "release_cards": _LEAD,
     "set_anonymity": _LEAD,
 }
 

@@ -53,6 +53,7 @@ class Session(PeopleCommands, CaseCommands):
     vote_budget: int = 1
     allow_observers: bool = True
     locked: bool = False
+    card_hold: bool = False  # in silent phases, new cards wait for a leader's release
     counter: int = 0
 
     # ----------------------------------------------------------------- construction
@@ -173,8 +174,11 @@ class Session(PeopleCommands, CaseCommands):
 
     def _move(self, index: int, now: float) -> list[Event]:
         self._enter_phase(index, now)
-        # Entering or leaving a silent phase changes what the presenter may do.
-        return [Event("phase", {"index": index, "kind": self.phase.kind}, private_for=tuple(self.presenter_ids()))]
+        # Entering or leaving a silent phase changes what the presenter may do; the authors of
+        # held or hidden cards see their own cards of the new phase in their own view.
+        withheld = {card.author_id for card in self.cards if card.held or card.hidden}
+        return [Event("phase", {"index": index, "kind": self.phase.kind},
+                      private_for=tuple(sorted(self.presenter_ids() | withheld)))]
 
     def _do_next_phase(self, cmd: c.NextPhase, actor: Actor, now: float) -> list[Event]:
         if self.phase_index + 1 >= len(self.format.phases):

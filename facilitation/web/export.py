@@ -30,7 +30,7 @@ def presenter_export(session: Session, person_id: str, note: str = "") -> str:
             lines += [f"### {_('My request')}", "", case.request, ""]
         for kind, heading in _sections():
             texts = [card.text for card in session.cards
-                     if card.case == case.number and card.kind == kind and not card.hidden]
+                     if card.case == case.number and card.kind == kind and not card.hidden and not card.held]
             if texts:
                 lines += [f"### {heading}", ""] + [f"- {text}" for text in texts] + [""]
     if note.strip():

@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.live import free_port
+
 from ..conftest import require_service
-from ..live import Client, free_port
+from ..live import Client
 from .conftest import CLOCK_TEXT, SCREENS, Tr, join_over_http, ok, parse_clock, start_server
 
 try:
