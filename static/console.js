@@ -172,7 +172,7 @@
               K.confirm(t('Turn {name} away? They cannot join this session.', { name: p.name }), t('Turn away')).then(function (ok) {
                 if (ok) send('admit', { person_id: p.id, admit: false });
               });
-            }, { 'data-fk': 'refuse-' + p.id, 'aria-label': t('Turn {name} away', { name: p.name }) })));
+            }, { 'data-fk': 'refuse-' + p.id, 'aria-label': t('Turn away: {name}', { name: p.name }) })));
       });
     });
   }
