@@ -331,16 +331,24 @@ class Meeting:
         expect(screen.locator("#s-wall-track .wall-text")).to_have_count(1)
         audit(console, "case 1: questions, a hidden card")
 
-        # 6 · hypotheses, 7 · discussion: Anna is outside the circle, with her note
+        # 6 · hypotheses, 7 · discussion: Anna is outside the circle, with her note; the leaders
+        # hold new cards for their release
+        self.lead("set_card_hold", {"on": True})
         self.next_phase(5)
         expect(phone.by_id("p-silent")).to_be_visible()
         expect(screen.by_id("s-badge-outside")).to_be_visible()
         phone.by_id("note-text").fill(text["note"])
         self.post(boris, "hypothesis", text["hyp"])
+        expect(console.locator("#c-card-list li.is-held")).to_have_count(1)
+        expect(console.by_id("c-release")).to_be_visible()
+        audit(console, "case 1: hypotheses, a card held for release")
+        self.lead("release_cards", {"all": True})
         expect(phone.locator("#p-card-list .card-text").filter(has_text=text["hyp"])).to_have_count(1)
         self.everywhere("case 1: hypotheses, presenter outside")
         self.next_phase(6)
         self.post(vera, "thought", text["thought"])
+        self.state(lambda s: any(c.get("held") for c in s["cards"]))
+        self.lead("release_cards", {"all": True})
         expect(phone.locator("#p-card-list .card-text").filter(has_text=text["thought"])).to_have_count(1)
         self.everywhere("case 1: discussion, presenter outside")
 
@@ -372,9 +380,16 @@ class Meeting:
         expect(phone.locator("#p-card-list li.is-pending")).to_have_count(0, timeout=15_000)
         expect(phone.by_id("conn-banner")).to_be_hidden()
         phone.by_id("compose-text").fill("")
+        card = next(c for c in self.leader.state["cards"] if c["text"] == text["q1"] and c["kind"] == "question")
+        self.lead("hide_card", {"card_id": card["id"]})
+        expect(phone.locator("#p-withheld li.is-hidden-mine")).to_have_count(1)
+        audit(phone, "case 2: questions, her card hidden by the leader")
         self.next_phase(12)
         expect(phone.by_id("compose-label")).to_have_text(tr("A feeling, a fantasy, an image"))
-        audit(phone, "case 2: hypotheses, writing")
+        phone.by_id("compose-text").fill(text["hyp"])
+        phone.by_id("compose-btn").click()
+        expect(phone.locator("#p-withheld li.is-held")).to_have_count(1)
+        audit(phone, "case 2: hypotheses, her card held for release")
 
         # 16 · closing, paused and then in overtime; the end
         self.lead("jump_to_phase", {"index": 15})
