@@ -235,7 +235,7 @@ class Meeting:
         # the screen see it with the next room_state: Vera's joining).
         socket_client(self.server, join_over_http(self.server, code, names["gleb"])).close()
         self.state(lambda s: any(not p["online"] for p in s["people"]))
-        time.sleep(GRACE + 0.2)
+        time.sleep(GRACE + 0.5)
         vera = self.client(join_over_http(self.server, code, names["vera"]))
         self.state(lambda s: len(s["people"]) == 5)
         expect(screen.by_id("s-count")).to_have_text(tr("In the circle: {n}", n=5))
