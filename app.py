@@ -31,6 +31,7 @@ from facilitation.background import forget_old_connections, run_presence_job, ru
 from facilitation.extensions import socketio
 from facilitation.persistence.schema import upgrade_database
 from facilitation.realtime.ws_compression import install as install_ws_compression
+from facilitation.realtime.ws_limits import install as install_ws_limits
 from facilitation.web.network import public_url
 
 app = create_app(from_environment())
@@ -53,6 +54,7 @@ def serve() -> None:
         socketio.start_background_task(run_presence_job, app, socketio)
     socketio.start_background_task(run_retention_job, app, socketio)
     install_ws_compression(config["WS_COMPRESSION"])
+    install_ws_limits()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = eventlet.listen((host, port), family=family)
     # Sparse events in a quiet room otherwise wait ~40 ms for Nagle + delayed ACKs.
@@ -63,7 +65,8 @@ def serve() -> None:
     gc.collect()
     gc.freeze()
     print(f"KRUG_READY http://{host}:{listener.getsockname()[1]}", flush=True)
-    eventlet.wsgi.server(listener, app, log_output=False, max_size=config["MAX_CONNECTIONS"])
+    # debug=False: a failure inside a request answers a bare 500, never a Python traceback.
+    eventlet.wsgi.server(listener, app, log_output=False, max_size=config["MAX_CONNECTIONS"], debug=False)
 
 
 if __name__ == "__main__":

@@ -92,8 +92,18 @@ class Config:
         self.LOG_LEVEL = _env("KRUG_LOG_LEVEL", "INFO")
         # Joins (and connections with unknown tokens) per client address per minute.
         self.JOIN_ATTEMPTS_PER_MINUTE = _env_int("KRUG_JOIN_ATTEMPTS_PER_MINUTE", 20)
-        # Socket.IO events one connection may send per 10 seconds before being told to slow down.
+        # Socket.IO events one device (token) may send per 10 seconds before being told to slow down.
         self.EVENTS_PER_10S = _env_int("KRUG_EVENTS_PER_10S", 150)
+        # The same from one address: a whole group may share a venue's NAT (13 devices x 150).
+        self.EVENTS_PER_ADDRESS_PER_10S = _env_int("KRUG_EVENTS_PER_ADDRESS_PER_10S", 2000)
+        # One Socket.IO message (all its websocket fragments) or polling POST, in bytes.
+        self.MAX_MESSAGE_BYTES = _env_int("KRUG_MAX_MESSAGE_BYTES", 64 * 1024)
+        # Any other HTTP request body (Flask's MAX_CONTENT_LENGTH); the largest is an export note.
+        self.MAX_BODY_BYTES = _env_int("KRUG_MAX_BODY_BYTES", 256 * 1024)
+        # Connections from one address that have not yet presented a valid token.
+        self.PENDING_CONNECTIONS_PER_ADDRESS = _env_int("KRUG_PENDING_CONNECTIONS_PER_ADDRESS", 50)
+        # A connection that has not presented a valid token this long after opening is closed.
+        self.CONNECT_DEADLINE_SECONDS = _env_float("KRUG_CONNECT_DEADLINE_SECONDS", 10.0)
         # Reverse proxies in front of Krug whose X-Forwarded-For may be trusted (nginx: 1).
         self.PROXY_COUNT = _env_int("KRUG_PROXY_COUNT", 0)
         # None: the app factory uses (or makes) instance/secret_key.
@@ -114,6 +124,7 @@ class TestConfig(Config):
         self.DATABASE_URL = "sqlite://"
         self.JOIN_ATTEMPTS_PER_MINUTE = 100000
         self.EVENTS_PER_10S = 100000
+        self.EVENTS_PER_ADDRESS_PER_10S = 100000
         for key, value in overrides.items():
             setattr(self, key, value)
 

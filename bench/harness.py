@@ -127,6 +127,9 @@ class Server(LiveServer):
         "KRUG_MAX_CONNECTIONS": "10000",
         # The bench creates and joins thousands of rooms from one address.
         "KRUG_JOIN_ATTEMPTS_PER_MINUTE": "100000000",
+        # Every simulated phone comes from 127.0.0.1: the per-address limits would bite.
+        "KRUG_EVENTS_PER_ADDRESS_PER_10S": "100000000",
+        "KRUG_PENDING_CONNECTIONS_PER_ADDRESS": "100000",
         "PYTHONUNBUFFERED": "1",
     }
 

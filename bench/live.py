@@ -55,6 +55,7 @@ class LiveServer:
         "KRUG_LOG_LEVEL": "INFO",
         "KRUG_JOIN_ATTEMPTS_PER_MINUTE": "100000",
         "KRUG_EVENTS_PER_10S": "100000",
+        "KRUG_EVENTS_PER_ADDRESS_PER_10S": "100000",
     }
 
     def __init__(self, workdir: Path, port: int | None = None, **env: str) -> None:

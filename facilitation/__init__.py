@@ -19,14 +19,12 @@ from .engine import SystemClock
 from .extensions import babel, db, socketio
 from .persistence.rooms import RoomStore
 from .persistence.saved_formats import FormatStore
-from .rate_limit import AttemptLimiter
-from .realtime import wire
+from .rate_limit import RateLimits
+from .realtime import admission, wire
 from .services import Services
 from .web.i18n import compile_catalogues, select_locale
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Socket.IO payloads above this are refused at the transport (cards are at most 500 characters).
-MAX_PAYLOAD_BYTES = 64 * 1024
 
 
 def create_app(config=None, clock=None) -> Flask:
@@ -42,6 +40,7 @@ def create_app(config=None, clock=None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_object(config)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
     if not app.config.get("SECRET_KEY"):
         from config import instance_secret_key
 
@@ -56,7 +55,8 @@ def create_app(config=None, clock=None) -> Flask:
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
         channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "krug"),
-        max_http_buffer_size=MAX_PAYLOAD_BYTES,
+        # Also eventlet's limit per websocket frame, and Krug's per whole message (ws_limits.py).
+        max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
         json=wire,
         serializer=wire.KrugPacket,
         # A phone switching apps should not churn presence: the grace tuple adds 5 s to the timeout.
@@ -68,9 +68,11 @@ def create_app(config=None, clock=None) -> Flask:
     clock = clock or SystemClock()
     app.extensions["krug"] = Services(
         db=db, rooms=RoomStore(db, clock), formats=FormatStore(db), clock=clock,
-        join_attempts=AttemptLimiter(app.config["JOIN_ATTEMPTS_PER_MINUTE"], 60.0, clock),
-        event_budget=AttemptLimiter(app.config["EVENTS_PER_10S"], 10.0, clock),
+        limits=RateLimits(app.config),
     )
+    wire.refuse_malformed_packets(socketio.server)
+    admission.install(socketio.server, app.config["PENDING_CONNECTIONS_PER_ADDRESS"],
+                      app.config["CONNECT_DEADLINE_SECONDS"])
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -9,7 +9,7 @@ from flask import current_app
 from .persistence.database import Database
 from .persistence.rooms import RoomStore
 from .persistence.saved_formats import FormatStore
-from .rate_limit import AttemptLimiter
+from .rate_limit import RateLimits
 
 
 @dataclass
@@ -18,8 +18,7 @@ class Services:
     rooms: RoomStore
     formats: FormatStore
     clock: object
-    join_attempts: AttemptLimiter
-    event_budget: AttemptLimiter
+    limits: RateLimits
     # This process's Socket.IO connections by sid (``realtime.connections.Connection``).
     connections: dict = field(default_factory=dict)
     # Prefixes this process's connection ids, so the others can forget them if it dies.

@@ -53,7 +53,8 @@
   $('c-next').addEventListener('click', function () {
     if (!running()) return;
     var next = state.phase.index + 1;
-    K.confirm(t('Move on to “{title}”?', { title: phaseTitle(next) }), t('Move on')).then(function (ok) {
+    var title = nextGroupStep() || phaseTitle(next);
+    K.confirm(t('Move on to “{title}”?', { title: title }), t('Move on')).then(function (ok) {
       if (ok) send('next_phase');
     });
   });
@@ -147,6 +148,7 @@
     renderPeople();
     renderPhases();
     renderSettings();
+    renderGroups();
   }
 
   // --- the door: people who joined after the start wait for a leader, in a banner on top
@@ -177,13 +179,69 @@
     });
   }
 
+  // --- small groups: size, the leader in or out, another draw, swaps; "Next" starts round 1
+
+  var swapFrom = null;
+  function renderGroups() {
+    // Formats without cases (troika, tutorial, reflection) need no case or vote panels.
+    var caseless = !!(state.format && state.format.cases === 0);
+    ['.c-vote', '.c-cases'].forEach(function (sel) { var node = document.querySelector(sel); if (node) show(node, !caseless); });
+    var groups = running() ? state.groups : null;
+    show($('c-groups'), !!groups);
+    if (!groups) { swapFrom = null; return; }
+    var G = K.Groups;
+    setText($('c-groups-head'), G.headline(state));
+    setText($('c-groups-rule'), G.ruleText(groups));
+    show($('c-groups-tools'), groups.forming);
+    show($('c-groups-swap-hint'), groups.forming);
+    $('c-group-size').value = String(groups.size);
+    $('c-group-leader').checked = !!groups.with_leader;
+    K.patch($('c-group-list'), [groups, swapFrom, K.LANG, state.people.map(function (p) { return [p.id, p.name]; })], function () {
+      return groups.list.map(function (group, index) {
+        return h('li', { class: 'c-group' }, h('span', { class: 'c-group-n' }, t('Group {n}', { n: index + 1 })),
+          group.members.map(function (pid) {
+            var role = group.roles[pid];
+            var label = K.nameOf(state, pid) + (role ? ' · ' + G.roleTitle(state, role) : '');
+            if (!groups.forming) return h('span', { class: 'chip' }, label);
+            var b = h('button', { type: 'button', class: 'chip chip-btn' + (swapFrom === pid ? ' is-picked' : ''),
+              'aria-pressed': swapFrom === pid ? 'true' : 'false' }, label);
+            b.addEventListener('click', function () {
+              if (!swapFrom || swapFrom === pid) { swapFrom = swapFrom === pid ? null : pid; renderGroups(); return; }
+              var first = swapFrom;
+              swapFrom = null;
+              send('swap_people', { person_id: first, other_id: pid });
+            });
+            return b;
+          }));
+      });
+    });
+  }
+
+  /** Inside a small-group phase "Next" moves to the next step or round; its title, or null. */
+  function nextGroupStep() {
+    var g = state.groups, spec = K.Groups.spec(state);
+    if (!g || !spec) return null;
+    var round = g.forming ? 0 : g.round, step = g.forming ? 0 : g.step + 1;
+    if (step >= spec.steps.length) { step = 0; round += 1; }
+    if (round >= g.rounds) return null;
+    var text = t('Round {i} of {n}', { i: round + 1, n: g.rounds });
+    return spec.steps.length > 1 ? text + ' · ' + K.pick(spec.steps[step].title) : text;
+  }
+
+  function splitAgain() {
+    send('split_groups', { size: Number($('c-group-size').value), with_leader: $('c-group-leader').checked });
+  }
+  $('c-group-size').addEventListener('change', splitAgain);
+  $('c-group-leader').addEventListener('change', splitAgain);
+  $('c-group-split').addEventListener('click', splitAgain);
+
   function renderNow() {
     var phase = state.phase;
     var live = running() && phase;
     var total = state.plan.phases.length;
     if (live) {
       var step = t('Step {i} of {n}', { i: phase.index + 1, n: total });
-      setText($('c-step'), phase['case'] ? t('Case {n}', { n: phase['case'] }) + ' · ' + step : step);
+      setText($('c-step'), phase['case'] && !state.format.focus ? t('Case {n}', { n: phase['case'] }) + ' · ' + step : step);
       setText($('c-now-title'), K.pick(phase.title));
     } else {
       setText($('c-step'), t('Lobby'));
@@ -213,8 +271,9 @@
     show($('c-clock'), !!live);
     if (live) {
       $('c-back').disabled = phase.index <= 0;
-      $('c-next').disabled = phase.index >= total - 1;
-      $('c-next').setAttribute('title', phase.index >= total - 1 ? K.errorText('no_next_phase') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) }));
+      var groupStep = nextGroupStep();  // rounds left in a small-group phase, even the last one
+      $('c-next').disabled = phase.index >= total - 1 && !groupStep;
+      $('c-next').setAttribute('title', groupStep || (phase.index >= total - 1 ? K.errorText('no_next_phase') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) })));
       var paused = state.timer && state.timer.paused_remaining !== null;
       // The label says what the button does; no aria-pressed on top of a changing label.
       setText($('c-pause'), paused ? t('Resume') : t('Pause'));

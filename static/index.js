@@ -22,7 +22,8 @@
   function loadRows() {
     var fmt = formats[selectedFormatId()];
     rows = fmt ? fmt.phases.map(function (p) {
-      return { key: p.key, kind: p.kind, title: K.pick(p.title), minutes: p.minutes, include: true, 'case': p['case'] };
+      return { key: p.key, kind: p.kind, title: K.pick(p.title), minutes: p.minutes, include: true, 'case': p['case'],
+        reflection_kind: p.reflection_kind || null, original_reflection: p.reflection_kind || null };
     }) : [];
     edited = false;
     renderEditor();
@@ -49,13 +50,67 @@
       up.addEventListener('click', function () { move(i, -1, id + '-up'); });
       down.addEventListener('click', function () { move(i, 1, id + '-down'); });
       var caseTag = row['case'] ? h('span', { class: 'tag' }, t('Case {n}', { n: row['case'] })) : null;
+      var addedTag = row.added ? h('span', { class: 'tag tag-added' }, t('added')) : null;
       editor.appendChild(h('li', { class: 'phase-row fam-' + K.familyOf(row.kind) + (row.include ? '' : ' is-off') },
-        h('label', { class: 'phase-include', for: id + '-on' }, include, h('span', { class: 'phase-title' }, row.title), caseTag),
+        h('label', { class: 'phase-include', for: id + '-on' }, include, h('span', { class: 'phase-title' }, row.title), caseTag, addedTag),
         h('span', { class: 'phase-minutes' }, minutes, h('span', { class: 'unit' }, t('min'))),
-        h('span', { class: 'phase-move' }, up, down)));
+        h('span', { class: 'phase-move' }, up, down),
+        reflectionChooser(row, id)));
     });
     renderTotal();
   }
+
+  // --- the primitive library and the kinds of reflection (from /api/formats)
+
+  var library = [];
+  var reflectionKinds = {};
+  var REFLECTIVE = ['closing', 'reflection'];
+  var REFLECTION_NAMES = { prognostic: K.N_('Prognostic reflection'), process: K.N_('Process reflection'),
+    product: K.N_('Productive reflection') };
+
+  function reflectionChooser(row, id) {
+    if (REFLECTIVE.indexOf(row.kind) === -1) return null;
+    var select = h('select', { id: id + '-refl', class: 'reflection-select', 'data-fk': id + '-refl',
+      'aria-label': t('Kind of reflection for {phase}', { phase: row.title }) },
+      h('option', { value: '' }, t('Reflection as written')),
+      Object.keys(REFLECTION_NAMES).map(function (kind) {
+        return h('option', { value: kind, selected: row.reflection_kind === kind }, t(REFLECTION_NAMES[kind]));
+      }));
+    select.addEventListener('change', function () {
+      row.reflection_kind = select.value || null;
+      var texts = reflectionKinds[row.reflection_kind];
+      if (texts) row.title = K.pick(texts.title);
+      changed();
+      var again = editor.querySelector('[data-fk="' + id + '-refl"]');
+      if (again) again.focus();
+    });
+    return h('span', { class: 'phase-reflection' }, select);
+  }
+
+  function renderLibrary() {
+    var select = K.$('add-kind');
+    K.clear(select);
+    library.forEach(function (p) {
+      select.appendChild(h('option', { value: p.kind }, K.pick(p.title)));
+    });
+    renderAddRule();
+  }
+
+  function renderAddRule() {
+    var chosen = library.filter(function (p) { return p.kind === K.$('add-kind').value; })[0];
+    K.setText(K.$('add-rule'), chosen ? K.pick(chosen.rule) : '');
+  }
+
+  K.$('add-kind').addEventListener('change', renderAddRule);
+  K.$('add-btn').addEventListener('click', function () {
+    var chosen = library.filter(function (p) { return p.kind === K.$('add-kind').value; })[0];
+    if (!chosen) return;
+    var minutes = chosen.groups ? chosen.groups.forming_minutes + chosen.groups.size *
+      chosen.groups.steps.reduce(function (sum, s) { return sum + s.minutes; }, 0) : chosen.minutes;
+    rows.push({ key: 'new-' + rows.length + '-' + chosen.kind, kind: chosen.kind, title: K.pick(chosen.title),
+      minutes: minutes, include: true, added: true, reflection_kind: null });
+    changed();
+  });
 
   function renderTotal() {
     K.setText(totalNode, t('Total: {n} min', { n: (Math.round(total() * 10) / 10).toLocaleString(K.LANG) }));
@@ -112,7 +167,11 @@
         showError(t('Keep at least one phase.'));
         return;
       }
-      body.phases = chosen.map(function (r) { return { key: r.key, minutes: Number(r.minutes) }; });
+      body.phases = chosen.map(function (r) {
+        var item = r.added ? { kind: r.kind, minutes: Number(r.minutes) } : { key: r.key, minutes: Number(r.minutes) };
+        if (r.reflection_kind && (r.added || r.reflection_kind !== r.original_reflection)) item.reflection_kind = r.reflection_kind;
+        return item;
+      });
     }
     var saveAs = K.$('save-as').value.trim();
     if (saveAs) body.save_as = saveAs;
@@ -142,8 +201,8 @@
     });
   });
 
-  // The formats' full texts fill the phase editor only: fetched when it is opened, not on every
-  // visit to this page.
+  // The formats' full texts and the phase library fill the phase editor only: fetched when it is
+  // opened, not on every visit to this page.
   var formatsLoading = null;
   function ensureFormats() {
     if (formatsLoading) return formatsLoading;
@@ -151,6 +210,9 @@
       return fetch('/api/formats', { credentials: 'same-origin' }).then(function (r) { return r.json(); });
     }).then(function (data) {
       (data.formats || []).forEach(function (f) { formats[f.id] = f; });
+      library = data.primitives || [];
+      reflectionKinds = data.reflection_kinds || {};
+      renderLibrary();
       loadRows();
     }).catch(function () {
       formatsLoading = null; // the editor stays empty (try again on the next opening); the default still works

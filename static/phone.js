@@ -245,6 +245,8 @@
     renderNote();
     renderExport();
     renderPosts();
+    renderGroup();
+    renderRoute();
   }
 
   // --- the presenter's own copy of their case (only theirs; nothing after the end)
@@ -259,7 +261,8 @@
   }
 
   function renderExport() {
-    var visible = exportable();
+    // A person in focus takes their route card from its own panel, not this one.
+    var visible = exportable() && !(state.format && state.format.focus);
     show($('p-export'), visible);
     // "Include my private note" only when there is a note to include.
     show($('export-note-row'), visible && !!noteText.value.trim());
@@ -291,7 +294,7 @@
     var live = running() && phase;
     if (live) {
       var step = t('Step {i} of {n}', { i: phase.index + 1, n: state.plan.phases.length });
-      if (phase['case']) step = t('Case {n}', { n: phase['case'] }) + ' · ' + step;
+      if (phase['case'] && !state.format.focus) step = t('Case {n}', { n: phase['case'] }) + ' · ' + step;
       setText($('p-step'), step);
       setText($('p-phase-title'), K.pick(phase.title));
       setText($('p-rule'), K.pick(phase.rule));
@@ -323,6 +326,7 @@
     if (kase) {
       K.patch(box, [kase, me.presenter_of, K.LANG, state.phase.kind, state.people.map(function (p) { return p.name; })], function () {
         var mineCase = kase.presenter && kase.presenter === me.person;
+        if (state.format.focus) return focusLine(kase, mineCase);
         return [
           h('span', { class: 'p-case-title' }, kase.title || t('Case {n}', { n: kase.number })),
           h('span', { class: 'p-case-who' }, mineCase ? t('Your case') :
@@ -332,6 +336,14 @@
         ];
       });
     }
+  }
+
+  // Tutor support has a person in focus (the teacher), not a case and its presenter.
+  function focusLine(kase, mineCase) {
+    return [
+      h('span', { class: 'p-case-title' }, mineCase ? t('You are in focus') :
+        (kase.presenter ? t('In focus: {name}', { name: K.nameOf(state, kase.presenter) }) : t('Nobody is in focus yet')))
+    ];
   }
 
   function renderLobby() {
@@ -584,6 +596,7 @@
     response: K.N_('What struck you, what you now see differently'),
     reflection: K.N_('Your closing words')
   };
+  Object.keys(K.Groups.PROMPTS).forEach(function (kind) { PROMPT[kind] = K.Groups.PROMPTS[kind]; });
 
   $('compose-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
@@ -641,9 +654,12 @@
   });
 
   function renderNote() {
-    // Silent, the presenter writes it; back in the circle and afterwards it stays at hand.
+    // Silent, the presenter writes it; back in the circle and afterwards it stays at hand. The
+    // troika's client listening with their back turned may keep notes, as a silent presenter does.
     var back = isPresenterNow() && ['presenter_return', 'decision'].indexOf(state.phase.kind) !== -1;
-    show($('p-note'), !!me.silent || ((back || exportable()) && !!noteText.value.trim()));
+    var spec = K.Groups.spec(state);
+    var listeningLead = !!(running() && me.group && me.group.listening && spec && me.group.role === spec.roles[0]);
+    show($('p-note'), !!me.silent || listeningLead || ((back || exportable()) && !!noteText.value.trim()));
   }
 
   // --- the cards of this phase (live), with my unsent ones on top
@@ -761,6 +777,125 @@
     });
     return withheld;
   }
+
+  // --- small groups: my group, my role this round, what my role may write
+
+  var groupKind = null;
+  function renderGroup() {
+    // ``me`` and the room state arrive apart: draw the group once both know it.
+    var mineGroup = running() && me.group && state.groups && state.groups.list[me.group.index] ? me.group : null;
+    show($('p-group'), !!mineGroup);
+    document.body.classList.toggle('is-listening', !!(mineGroup && mineGroup.listening));
+    if (!mineGroup) return;
+    var G = K.Groups;
+    var groups = state.groups;
+    setText($('p-group-kicker'), t('Group {n}', { n: mineGroup.index + 1 }) + ' · ' + G.headline(state));
+    var role = mineGroup.role;
+    setText($('p-group-role'), role ? G.roleLabel(state, role) : t('Find your group: the people below.'));
+    $('p-group').setAttribute('data-role', role || 'forming');
+    var step = G.stepSpec(state);
+    setText($('p-group-step'), step ? K.pick(step.rule) : G.ruleText(groups));
+    // In a round the step's rule (here) replaces the phase's, so the role fits one glance.
+    if (step) show($('p-rule'), false);
+    K.patch($('p-group-members'), [mineGroup.members, groups.list[mineGroup.index].roles, me.person, K.LANG,
+      state.people.map(function (p) { return [p.id, p.name]; })], function () {
+      return mineGroup.members.map(function (pid) {
+        var r = groups.list[mineGroup.index].roles[pid];
+        return h('li', { class: 'chip' + (pid === me.person ? ' is-me' : '') },
+          pid === me.person ? t('you') : K.nameOf(state, pid),
+          r ? h('span', { class: 'chip-role' }, G.roleTitle(state, r)) : null);
+      });
+    });
+    var kinds = mineGroup.posts || [];
+    show($('group-form'), kinds.length > 0);
+    if (kinds.indexOf(groupKind) === -1) groupKind = kinds[0] || null;
+    show($('group-kinds'), kinds.length > 1);
+    K.patch($('group-kinds'), [kinds, groupKind, K.LANG], function () {
+      return kinds.map(function (kind) {
+        var b = h('button', { type: 'button', class: 'kind-btn', role: 'radio',
+          'aria-checked': kind === groupKind ? 'true' : 'false' }, t(K.KIND_LABEL[kind]));
+        b.addEventListener('click', function () { groupKind = kind; renderGroup(); });
+        return b;
+      });
+    });
+    if (groupKind) setText($('group-label'), t(K.KIND_LABEL[groupKind]));
+    var cards = (mineGroup.cards || []).slice().reverse();
+    show($('p-group-cards'), cards.length > 0);
+    K.patch($('p-group-cards'), [cards, K.LANG, state.people.map(function (p) { return p.name; })], function () {
+      return cards.map(function (c) {
+        var who = c.by ? (c.by === me.person ? t('you') : K.nameOf(state, c.by)) : t('anonymous');
+        return h('li', { class: 'card card-' + c.kind + (c.by === me.person ? ' is-mine' : '') },
+          h('span', { class: 'card-text' }, c.text),
+          h('span', { class: 'card-meta' }, t(K.KIND_LABEL[c.kind]) + ' · ' + who));
+      });
+    });
+  }
+
+  $('group-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var text = $('group-text').value.trim();
+    if (!text || !groupKind || !room) return;
+    $('group-btn').disabled = true;
+    room.send('post_card', { client_id: K.clientId(), kind: groupKind, text: text }).then(function (ack) {
+      if (ack && ack.ok) $('group-text').value = '';
+    }).then(function () { $('group-btn').disabled = false; });
+  });
+
+  // --- tutor support: the route card, downloaded and opened again on this phone only
+
+  function renderRoute() {
+    var focus = !!(state.format && state.format.focus) && running() && isCircle();
+    show($('p-route'), focus);
+    if (!focus) return;
+    show($('route-download'), (me.presenter_of || []).length > 0);
+  }
+
+  $('route-download').addEventListener('click', function () {
+    var token = K.store.get(K.keys.token(CODE));
+    $('route-download').disabled = true;
+    fetch('/api/export', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + token },
+      body: JSON.stringify({ note: '' })
+    }).then(function (r) {
+      if (!r.ok) return r.json().then(function (data) { throw data.error || { code: 'server_error' }; });
+      return r.blob();
+    }).then(function (blob) {
+      var link = h('a', { href: URL.createObjectURL(blob), download: 'krug-' + CODE + '-route.md' });
+      document.body.appendChild(link);
+      link.click();
+      setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+    }).catch(function (error) {
+      K.toast(K.errorText(error && error.code ? error : 'offline'));
+    }).then(function () { $('route-download').disabled = false; });
+  });
+
+  // The file is read here and shown as its headings and points; it never leaves the phone.
+  $('route-file').addEventListener('change', function () {
+    var file = $('route-file').files[0];
+    if (!file) return;
+    var reader = new FileReader();
+    reader.onload = function () {
+      var lines = String(reader.result || '').split(/\r?\n/);
+      var nodes = [];
+      var list = null;
+      lines.forEach(function (line) {
+        var heading = /^#{1,3}\s+(.*)$/.exec(line);
+        var item = /^[-*]\s+(.*)$/.exec(line);
+        if (heading) { list = null; nodes.push(h('h3', { class: 'route-heading' }, heading[1])); }
+        else if (item) {
+          if (!list) { list = h('ul', { class: 'route-list' }); nodes.push(list); }
+          list.appendChild(h('li', null, item[1]));
+        } else if (line.trim() && line.trim() !== '---') { list = null; nodes.push(h('p', null, line.trim())); }
+      });
+      var view = $('route-view');
+      K.clear(view);
+      nodes.forEach(function (n) { view.appendChild(n); });
+      show(view, nodes.length > 0);
+      $('route-file').value = '';
+    };
+    reader.readAsText(file);
+  });
 
   // ------------------------------------------------------------------ clock
 

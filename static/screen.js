@@ -131,7 +131,7 @@
   function renderRun() {
     var phase = state.phase;
     var step = t('Step {i} of {n}', { i: phase.index + 1, n: state.plan.phases.length });
-    setText($('s-step'), phase['case'] ? t('Case {n}', { n: phase['case'] }) + ' · ' + step : step);
+    setText($('s-step'), phase['case'] && !state.format.focus ? t('Case {n}', { n: phase['case'] }) + ' · ' + step : step);
     setText($('s-title'), K.pick(phase.title));
     setText($('s-rule'), K.pick(phase.rule));
     show($('s-badge-outside'), !!state.presenter_outside);
@@ -159,6 +159,8 @@
     if (showVote) renderVote();
     show($('s-wall'), showWall);
     if (showWall) renderWall(kinds);
+
+    renderGroups();
 
     if (lastPhaseKey !== phase.key) {
       lastPhaseKey = phase.key;
@@ -195,6 +197,11 @@
     K.patch(box, [kase, K.LANG, compact, kind, state.people.map(function (p) { return [p.id, p.name]; })], function () {
       var title = kase.title || t('Case {n}', { n: kase.number });
       var who = kase.presenter ? t('Presenter: {name}', { name: K.nameOf(state, kase.presenter) }) : '';
+      if (state.format.focus) {
+        // Tutor support: the teacher in focus, no case title.
+        title = kase.presenter ? t('In focus: {name}', { name: K.nameOf(state, kase.presenter) }) : t('Nobody is in focus yet');
+        who = '';
+      }
       if (compact) {
         // Cards and votes need the room: one box, the case in its label line.
         return h('blockquote', { class: 's-request' + (kase.request && kase.request.length > 220 ? ' is-long' : '') },
@@ -352,6 +359,23 @@
     seenCards = {};
     cards.forEach(function (c) { seenCards[c.id] = true; });
     setTimeout(function () { wallPager.refresh(fresh); }, 30);
+  }
+
+  // --- small groups: who is with whom, each seat with its role this round
+
+  function renderGroups() {
+    var groups = state.groups;
+    var box = $('s-groups');
+    show(box, !!groups);
+    $('s-right').classList.toggle('has-groups', !!groups);
+    if (!groups) return;
+    var G = K.Groups;
+    setText($('s-groups-head'), G.headline(state));
+    var step = G.stepSpec(state);
+    // The rule card follows the step: what happens in every group right now.
+    if (step) setText($('s-rule'), K.pick(step.rule));
+    G.renderRings($('s-group-rings'), state);
+    setText($('s-groups-rule'), G.ruleText(groups));
   }
 
   // ------------------------------------------------------------------ clock

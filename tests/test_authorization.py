@@ -16,7 +16,8 @@ ROLES = ("leader", "coleader", "presenter", "participant", "observer", "screen",
 LEADING = {"start", "next_phase", "previous_phase", "jump_to_phase", "pause", "resume", "extend",
            "open_vote", "close_vote", "reveal_vote", "break_tie", "assign_case", "assign_presenter",
            "hide_card", "set_anonymity", "set_vote_budget", "end_session", "admit", "set_locked",
-           "set_card_hold", "release_cards"}
+           "set_card_hold", "release_cards",
+           "split_groups", "swap_people"}
 MAIN_LEADER = {"hand_leadership", "make_coleader"}
 CIRCLE = {"nominate", "cast_vote", "retract_vote", "post_card"}
 
@@ -50,6 +51,7 @@ PAYLOADS = {
     "assign_presenter": {"case": 2, "person_id": "p3"}, "make_coleader": {"person_id": "p4"},
     "hand_leadership": {"person_id": "p4"}, "admit": {"person_id": "p4"},
     "set_card_hold": {"on": True}, "release_cards": {"all": True},
+    "split_groups": {"size": 2}, "swap_people": {"person_id": "p3", "other_id": "p4"},
 }
 
 

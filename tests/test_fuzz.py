@@ -13,7 +13,7 @@ import socketio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facilitation import MAX_PAYLOAD_BYTES
+from config import Config
 from facilitation.engine import CLIENT_COMMANDS
 
 EVENTS = sorted(CLIENT_COMMANDS) + ["time_sync", "sync", "message", "room_state", "me", "",
@@ -61,7 +61,7 @@ def random_event(rnd):
 
 
 BATCH = 2500  # four examples: 10 000 events
-TRANSPORT_LIMIT = MAX_PAYLOAD_BYTES
+TRANSPORT_LIMIT = Config().MAX_MESSAGE_BYTES
 
 
 @pytest.fixture(scope="module")

@@ -90,7 +90,7 @@ def test_classic_meeting_with_a_server_restart(live_server, clients):
     run_meeting(server, clients, "balint-classic", restart_at="case1_questions")
 
 
-@pytest.mark.parametrize("format_id", ["intervision", "troika"])
+@pytest.mark.parametrize("format_id", ["intervision"])
 def test_other_formats_through_the_socket_api(live_server, clients, format_id):
     server = live_server(KRUG_TIME_SCALE="0.01")
     run_meeting(server, clients, format_id)

@@ -90,7 +90,9 @@ class CaseCommands:
         # Everyone's own ballots start empty again.
         return [Event("vote_opened", {"case": number, "candidates": len(candidates)}, private_for=tuple(self.people))]
 
-    def _first_open_case(self) -> int:
+    def _first_open_case(self) -> int | None:
+        if not self.cases:
+            return None
         for case in self.cases:
             if case.presenter_id is None:
                 return case.number
@@ -218,17 +220,11 @@ class CaseCommands:
             # A retry after a lost acknowledgement: the card is already stored.
             return [Event("duplicate", {"card": existing.id})]
         phase = self.phase
-        if self.is_silent_presenter(actor.person_id):
-            raise DomainError("presenter_is_silent")
-        audience = phase.audience_for(cmd.kind)
-        if audience is None:
-            raise DomainError("phase_closed")
-        case = self.current_case
-        is_presenter = bool(case and case.presenter_id == actor.person_id)
-        if audience == "presenter" and not is_presenter:
-            raise DomainError("not_presenter")
-        if audience == "circle" and is_presenter:
-            raise DomainError("phase_closed", "The presenter does not post this kind of card.")
+        group = None
+        if phase.groups:
+            group = self._group_for_post(actor.person_id, cmd.kind)
+        else:
+            self._check_audience(actor, cmd.kind)
         text = clean_text(cmd.text, CARD_MAX)
         mine = sum(1 for card in self.cards if card.author_id == actor.person_id and card.phase_key == phase.key)
         if mine >= CARDS_PER_PHASE:
@@ -237,12 +233,28 @@ class CaseCommands:
         # leaders' own cards need nobody's release.
         held = self.card_hold and phase.silent_presenter and self.role_of(actor) not in LEADING
         card = Card(id=self._next_id("c"), client_id=cmd.client_id, kind=cmd.kind, text=text,
-                    author_id=actor.person_id, phase_key=phase.key, case=phase.case, posted_at=now, held=held)
+                    author_id=actor.person_id, phase_key=phase.key, case=phase.case, posted_at=now,
+                    group=group, held=held)
         self.cards.append(card)
         if held:
             # Only the author's own view learns of it (as waiting), besides the leaders'.
             return [Event("card", {"card": card.id, "kind": card.kind, "held": True}, private_for=(card.author_id,))]
-        return [Event("card", {"card": card.id, "kind": card.kind})]
+        # A group's card reaches its members through their own view.
+        members = tuple(self.groups[group]) if group is not None else ()
+        return [Event("card", {"card": card.id, "kind": card.kind}, private_for=members)]
+
+    def _check_audience(self, actor: Actor, kind: str) -> None:
+        if self.is_silent_presenter(actor.person_id):
+            raise DomainError("presenter_is_silent")
+        audience = self.phase.audience_for(kind)
+        if audience is None:
+            raise DomainError("phase_closed")
+        case = self.current_case
+        is_presenter = bool(case and case.presenter_id == actor.person_id)
+        if audience == "presenter" and not is_presenter:
+            raise DomainError("not_presenter")
+        if audience == "circle" and is_presenter:
+            raise DomainError("phase_closed", "The presenter does not post this kind of card.")
 
     def _do_hide_card(self, cmd: c.HideCard, actor: Actor, now: float) -> list[Event]:
         card = next((card for card in self.cards if card.id == cmd.card_id), None)

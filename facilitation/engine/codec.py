@@ -74,6 +74,12 @@ def dump(session: Session) -> dict:
         "locked": session.locked,
         "card_hold": session.card_hold,
         "counter": session.counter,
+        "groups": [list(members) for members in session.groups],
+        "group_size": session.group_size,
+        "group_shuffle": session.group_shuffle,
+        "group_round": session.group_round,
+        "group_step": session.group_step,
+        "group_with_leader": session.group_with_leader,
     }
 
 
@@ -114,4 +120,10 @@ def load(data: dict, fmt: Format | None = None) -> Session:
         locked=data.get("locked", False),
         card_hold=data.get("card_hold", False),
         counter=data["counter"],
+        groups=[list(members) for members in data.get("groups", [])],
+        group_size=data.get("group_size"),
+        group_shuffle=data.get("group_shuffle", 0),
+        group_round=data.get("group_round", -1),
+        group_step=data.get("group_step", 0),
+        group_with_leader=data.get("group_with_leader", False),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from .errors import DomainError
+from .rules import refuse_invalid_text
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,21 @@ class SetLocked(Command):
     locked: bool
 
 
+@_command("split_groups")
+class SplitGroups(Command):
+    """Split the circle again while the groups form: another size, the leader in or out, or just
+    another random draw."""
+
+    size: int | None = None
+    with_leader: bool | None = None
+
+
+@_command("swap_people")
+class SwapPeople(Command):
+    person_id: str
+    other_id: str
+
+
 @_command("end_session")
 class EndSession(Command):
     pass
@@ -233,6 +249,7 @@ CLIENT_COMMANDS: dict[str, type[Command]] = {
         AssignCase, AssignPresenter, SetRequest, PostCard, HideCard, HandLeadership,
         MakeColeader, SetAnonymity, SetVoteBudget, EndSession, Leave, Admit, SetLocked,
         SetCardHold, ReleaseCards,
+        SplitGroups, SwapPeople,
     )
 }
 
@@ -250,6 +267,8 @@ def _field_type_ok(value: object, annotation: str) -> bool:
         return value is None or (isinstance(value, list) and all(isinstance(item, str) for item in value))
     if annotation == "int | None":
         return value is None or (isinstance(value, int) and not isinstance(value, bool))
+    if annotation == "bool | None":
+        return value is None or isinstance(value, bool)
     raise AssertionError(annotation)
 
 
@@ -262,6 +281,7 @@ def decode(event: str, payload: object) -> Command:
         payload = {}
     if not isinstance(payload, dict):
         raise DomainError("bad_request", "The payload must be a JSON object.")
+    refuse_invalid_text(payload)
     values = {}
     for f in fields(cls):
         if f.name in payload:

@@ -92,6 +92,7 @@ class Card:
     posted_at: float
     hidden: bool = False
     held: bool = False  # waits for a leader's release before the room sees it (card hold)
+    group: int | None = None  # written in a small group: its members see it, the room does not
 
 
 @dataclass

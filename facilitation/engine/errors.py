@@ -47,6 +47,11 @@ MESSAGES: dict[str, str] = {
     "rate_limited": "Too many attempts; please wait and try again.",
     "observers_not_allowed": "This room does not take observers.",
     "server_error": "Something went wrong on the server.",
+    "not_group_phase": "This phase does not split the circle into small groups.",
+    "groups_started": "The rounds have begun: the groups can no longer change.",
+    "groups_forming": "The groups are still forming; the first round has not begun.",
+    "not_in_group": "You are not in a small group in this phase.",
+    "listening_in_group": "In this step your role is to listen: you post nothing.",
 }
 
 

@@ -24,6 +24,7 @@ def session_plan(session: Session, now: float) -> Plan:
     if session.status == "lobby" or session.timer is None:
         return Plan(planned, None, now + planned, planned)
     rest = sum(session.phase_seconds(i) for i in range(session.phase_index + 1, count))
+    rest += session.group_seconds_after_current()
     planned_end = session.started_at + planned
     if session.status == "ended":
         return Plan(planned, planned_end, session.ended_at, 0.0)

@@ -111,7 +111,40 @@ PERMISSIONS: dict[str, Permission] = {
     "set_card_hold": _LEAD,
     "release_cards": _LEAD,
     "set_anonymity": _LEAD,
+    # small groups: the leader shapes them before the first round; posting follows the role
+    "split_groups": _RUN,
+    "swap_people": _RUN,
 }
+
+
+# JSON's \u escapes can carry half of a UTF-16 pair, which no storage or socket can encode.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def invalid_text_field(value: object) -> str | None:
+    """The path (``phases[2].key``) of the first text or key in a JSON value that is not valid
+    Unicode, or None. Iterative: the value may be nested as deep as the JSON parser allows."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return path or "payload"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and _LONE_SURROGATE.search(key):
+                    return path or "payload"
+                stack.append((f"{path}.{key}" if path else str(key), child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in enumerate(item))
+    return None
+
+
+def refuse_invalid_text(value: object) -> None:
+    """bad_request naming the field, when a JSON value holds text that is not valid Unicode."""
+    where = invalid_text_field(value)
+    if where is not None:
+        raise DomainError("bad_request", f"Field '{where}' is not valid text.", field=where)
 
 
 def clean_text(value: object, limit: int, *, required: bool = True) -> str:
@@ -120,6 +153,8 @@ def clean_text(value: object, limit: int, *, required: bool = True) -> str:
         return ""
     if not isinstance(value, str):
         raise DomainError("bad_request", "Text must be a string.")
+    if _LONE_SURROGATE.search(value):
+        raise DomainError("bad_request", "Text must be valid Unicode.")
     text = value.strip()
     if required and not text:
         raise DomainError("empty_text")

@@ -16,6 +16,7 @@ from .debrief import debrief_record
 from .entities import Actor, Card, Case, Event, Nomination, Person, PhaseRun
 from .errors import DomainError
 from .formats import Format, PhaseSpec
+from .groups import GroupCommands
 from .people import PeopleCommands
 from .rules import (
     CIRCLE,
@@ -34,7 +35,7 @@ from .vote import Vote
 
 
 @dataclass
-class Session(PeopleCommands, CaseCommands):
+class Session(PeopleCommands, CaseCommands, GroupCommands):
     format: Format
     created_at: float
     time_scale: float = 1.0
@@ -55,6 +56,13 @@ class Session(PeopleCommands, CaseCommands):
     locked: bool = False
     card_hold: bool = False  # in silent phases, new cards wait for a leader's release
     counter: int = 0
+    # The small groups of the current phase (see groups.py): members by group, rotation state.
+    groups: list[list[str]] = field(default_factory=list)
+    group_size: int | None = None
+    group_shuffle: int = 0
+    group_round: int = -1
+    group_step: int = 0
+    group_with_leader: bool = False
 
     # ----------------------------------------------------------------- construction
 
@@ -169,18 +177,28 @@ class Session(PeopleCommands, CaseCommands):
         if self.history and self.history[-1].ended_at is None:
             self.history[-1].ended_at = now
         self.phase_index = index
-        self.timer = Timer.start(self.phase_seconds(index), now)
+        self._enter_groups(now)
+        seconds = self._group_timer_seconds() if self.group_spec else self.phase_seconds(index)
+        self.timer = Timer.start(seconds, now)
         self.history.append(PhaseRun(index=index, started_at=now))
 
     def _move(self, index: int, now: float) -> list[Event]:
+        grouped = {pid for members in self.groups for pid in members}
         self._enter_phase(index, now)
-        # Entering or leaving a silent phase changes what the presenter may do; the authors of
-        # held or hidden cards see their own cards of the new phase in their own view.
+        grouped |= {pid for members in self.groups for pid in members}
+        # Entering or leaving a silent phase changes what the presenter may do; a split changes
+        # everyone's group; the authors of held or hidden cards see their own cards of the new
+        # phase in their own view.
         withheld = {card.author_id for card in self.cards if card.held or card.hidden}
         return [Event("phase", {"index": index, "kind": self.phase.kind},
-                      private_for=tuple(sorted(self.presenter_ids() | withheld)))]
+                      private_for=tuple(sorted(self.presenter_ids() | grouped | withheld)))]
 
     def _do_next_phase(self, cmd: c.NextPhase, actor: Actor, now: float) -> list[Event]:
+        if self._advance_group_step():
+            # The next step or round of the small groups: a fresh timer, new roles on every phone.
+            self.timer = Timer.start(self._group_timer_seconds(), now)
+            return [Event("round", {"round": self.group_round, "step": self.group_step},
+                          private_for=tuple(pid for members in self.groups for pid in members))]
         if self.phase_index + 1 >= len(self.format.phases):
             raise DomainError("no_next_phase")
         return self._move(self.phase_index + 1, now)
@@ -248,3 +266,4 @@ class Session(PeopleCommands, CaseCommands):
             case.request = ""
             case.nomination_id = None
         self.cards.clear()
+        self.groups = []

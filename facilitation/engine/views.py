@@ -18,6 +18,7 @@ from __future__ import annotations
 from .entities import Actor, Card
 from .formats import CARD_KINDS
 from .plan import session_plan
+from .rounds import odd_rule
 from .rules import Role
 from .session import Session
 
@@ -58,11 +59,15 @@ def format_view(session: Session, audience: str) -> dict | None:
                 "rule": phase.rule, "posts": phase.posts, "silent": phase.silent_presenter}
         if phase.reflection:
             view["reflection"] = list(phase.reflection)
+        if phase.reflection_kind:
+            view["reflection_kind"] = phase.reflection_kind
+        if phase.groups:
+            view["groups"] = phase.groups.to_dict()
         if audience == LEAD:
             view["prompt"] = phase.prompt
         phases.append(view)
     return {"id": fmt.id, "name": fmt.name, "cases": fmt.cases, "card_kinds": _card_kinds(session),
-            "phases": phases}
+            "family": fmt.family, "focus": fmt.focus, "phases": phases}
 
 
 def _card_view(card: Card, session: Session, audience: str) -> dict:
@@ -82,9 +87,10 @@ def _cards_in_view(session: Session) -> list[Card]:
     phase = session.phase
     if phase is None:
         return []
+    # A small group's cards reach its members only (``personal_view``).
     if phase.case is not None:
-        return [card for card in session.cards if card.case == phase.case]
-    return [card for card in session.cards if card.phase_key == phase.key]
+        return [card for card in session.cards if card.group is None and card.case == phase.case]
+    return [card for card in session.cards if card.group is None and card.phase_key == phase.key]
 
 
 def _visible_cards(session: Session, audience: str) -> list[dict]:
@@ -148,6 +154,8 @@ def _seconds(value: float) -> float | int:
 def _card_kinds(session: Session) -> list[str]:
     """Card kinds some phase of this room's format takes, in catalogue order."""
     used = {kind for phase in session.format.phases for kind in phase.posts}
+    used |= {kind for phase in session.format.phases if phase.groups
+             for step in phase.groups.steps for role in step.roles.values() for kind in role.posts}
     return [kind for kind in CARD_KINDS if kind in used]
 
 
@@ -156,7 +164,7 @@ def room_view(session: Session, audience: str, now: float) -> dict:
     if audience == WAITING:
         return {"status": session.status, "waiting": True,
                 "format": {"id": session.format.id, "name": session.format.name, "cases": session.format.cases}}
-    return {
+    view = {
         "status": session.status,
         "phase": _phase_view(session),
         "timer": session.timer.to_dict() if session.timer else None,
@@ -185,6 +193,40 @@ def room_view(session: Session, audience: str, now: float) -> dict:
                      "allow_observers": session.allow_observers, "locked": session.locked,
                      "card_hold": session.card_hold},
     }
+    groups = _groups_view(session)
+    if groups is not None:  # only while a phase splits the circle: every snapshot is sent to 13
+        view["groups"] = groups
+    return view
+
+
+def _groups_view(session: Session) -> dict | None:
+    """Who is with whom, and each member's role this round: the screen draws small rings."""
+    if session.group_spec is None:
+        return None
+    people = len([pid for members in session.groups for pid in members])
+    return {
+        "size": session.effective_group_size, "with_leader": session.group_with_leader,
+        "rule": odd_rule(people, session.effective_group_size),
+        "forming": session.group_forming, "round": session.group_round, "rounds": session.group_rounds,
+        "step": session.group_step, "steps": len(session.group_spec.steps),
+        "list": [{"members": list(members),
+                  "roles": {pid: session.group_role(pid) for pid in members} if not session.group_forming else {}}
+                 for members in session.groups],
+    }
+
+
+def _my_group(session: Session, person_id: str) -> dict | None:
+    index = session.group_of(person_id) if session.group_spec is not None else None
+    if index is None:
+        return None
+    role_step = session.group_role_step(person_id)
+    cards = [
+        _card_view(card, session, PUBLIC) for card in session.cards
+        if card.group == index and card.phase_key == session.phase.key and not card.hidden
+    ]
+    return {"index": index, "members": list(session.groups[index]), "role": session.group_role(person_id),
+            "posts": list(role_step.posts) if role_step else [],
+            "listening": not session.group_forming and not (role_step and role_step.posts), "cards": cards}
 
 
 def personal_view(session: Session, actor: Actor) -> dict:
@@ -203,4 +245,5 @@ def personal_view(session: Session, actor: Actor) -> dict:
         "votes": votes, "silent": session.is_silent_presenter(person.id),
         "presenter_of": [case.number for case in session.cases if case.presenter_id == person.id],
         "withheld": _withheld_cards(session, person.id),
+        "group": _my_group(session, person.id),
     }

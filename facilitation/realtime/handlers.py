@@ -13,7 +13,16 @@ import time
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
-from ..engine import CLIENT_COMMANDS, DomainError, audience_of, commands, decode, format_view, personal_view
+from ..engine import (
+    CLIENT_COMMANDS,
+    DomainError,
+    audience_of,
+    commands,
+    decode,
+    format_view,
+    personal_view,
+    refuse_invalid_text,
+)
 from ..extensions import socketio
 from ..services import services
 from .broadcast import audience_room, broadcast, messages, person_room, stamped_view
@@ -43,10 +52,15 @@ def on_connect(auth):
     {debrief: true} for the room's leaders) once the room is over. On success the server emits ``me``, ``room_format`` (not to people at the door) and
     ``room_state`` to this connection."""
     svc = services()
-    token = auth.get("token") if isinstance(auth, dict) else None
-    identity = svc.rooms.identify(token)
+    auth = auth if isinstance(auth, dict) else {}
+    try:
+        refuse_invalid_text(auth)
+    except DomainError as err:
+        _refuse(err)
+    token = auth.get("token")
+    identity = svc.rooms.identify(token) if isinstance(token, str) else None
     if identity is None:
-        wait = svc.join_attempts.hit(request.remote_addr or "?")
+        wait = svc.limits.hit_join(_address())
         if wait is not None:
             _refuse(DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait))
         _refuse(DomainError("not_authenticated"))
@@ -91,9 +105,16 @@ def on_disconnect(reason=None):
     broadcast(outcome)
 
 
+def _address() -> str:
+    return request.remote_addr or "?"
+
+
 def _within_budget() -> None:
-    """A flood from one connection is answered, not served (the room stays usable for others)."""
-    wait = services().event_budget.hit(request.sid)
+    """Every event counts, per device and per address: a flood is answered, not served (the
+    room stays usable for others)."""
+    conn = services().connections.get(request.sid)
+    device = f"{conn.room_id}:{conn.actor.person_id or 'screen'}" if conn is not None else None
+    wait = services().limits.hit_event(device, _address())
     if wait is not None:
         raise DomainError("rate_limited", f"Too many events; wait {wait} s.", retry_after=wait)
 
@@ -109,6 +130,10 @@ def _connection() -> Connection:
 def on_time_sync(_payload=None):
     """Clock sample. Ack: {ok, server_now} (epoch seconds). Clients take several samples and keep
     the one with the lowest round trip."""
+    try:
+        _within_budget()
+    except DomainError as err:
+        return err.as_ack()
     return {"ok": True, "server_now": time.time()}
 
 
@@ -118,6 +143,7 @@ def on_sync(_payload=None):
     Ack: {ok, me, format, state}; ``format`` is null at the door."""
     try:
         conn = _connection()
+        _within_budget()
         session, version, _code = services().rooms.load(conn.room_id)
     except DomainError as err:
         return err.as_ack()
@@ -171,7 +197,11 @@ for _event in CLIENT_COMMANDS:
 
 @socketio.on("*")
 def on_unknown(event, *_args):
-    """Any other event name: refused with unknown_event."""
+    """Any other event name: refused with unknown_event (and counted like any event)."""
+    try:
+        _within_budget()
+    except DomainError as err:
+        return err.as_ack()
     log.info("refused unknown event")
     return DomainError("unknown_event").as_ack()
 

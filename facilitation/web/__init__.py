@@ -5,6 +5,7 @@ from flask import Flask
 
 from ..engine.rules import TEXT_LIMITS
 from . import debrief
+from .body_limit import register_body_limit
 from .compression import register_compression
 from .routes import bp
 from .security import register_security
@@ -15,6 +16,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(debrief.bp)
     register_security(app)
     register_compression(app)
+    register_body_limit(app)
 
     @app.context_processor
     def text_limits() -> dict:

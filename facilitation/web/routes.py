@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 
-from ..engine import DomainError, FormatError, customize
+from ..engine import DomainError, FormatError, customize, refuse_invalid_text
 from ..persistence.credentials import normalize_code
 from ..realtime.broadcast import broadcast
 from ..services import services
@@ -46,7 +46,7 @@ def _error(err: DomainError, status: int = 400):
 
 def _rate_limited():
     """None, or a 429 answer when this address has tried too often."""
-    wait = services().join_attempts.hit(request.remote_addr or "?")
+    wait = services().limits.hit_join(request.remote_addr or "?")
     if wait is None:
         return None
     response = jsonify(DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait).as_ack())
@@ -54,14 +54,26 @@ def _rate_limited():
     return response, 429
 
 
+def _json_body():
+    """The request's JSON, or None when it is not JSON (nested past the parser's depth too)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def _limited_json_body():
     """(body, None) for a JSON object within the rate limit, else (None, an error answer)."""
     limited = _rate_limited()
     if limited:
         return None, limited
-    body = request.get_json(silent=True)
+    body = _json_body()
     if not isinstance(body, dict):
         return None, _error(DomainError("bad_request", "Send a JSON object."))
+    try:
+        refuse_invalid_text(body)
+    except DomainError as err:
+        return None, _error(err)
     return body, None
 
 
@@ -87,9 +99,10 @@ def index():
 @bp.get("/api/formats")
 def list_formats():
     """All formats with their phases, for the create-room form."""
+    library = services().formats.library
     return jsonify({"ok": True, "formats": [
         {**f.to_dict(), "total_minutes": f.total_minutes} for f in services().formats.all()
-    ]})
+    ], "primitives": library.primitive_list(), "reflection_kinds": library.reflection_kinds()})
 
 
 @bp.post("/api/rooms")
@@ -106,7 +119,7 @@ def create_room():
         return _error(DomainError("not_found", "No such format."), 404)
     try:
         if body.get("phases") is not None:
-            fmt = customize(fmt, body["phases"])
+            fmt = customize(fmt, body["phases"], primitives=services().formats.library.primitives)
         if body.get("save_as"):
             if not isinstance(body["save_as"], str):
                 raise DomainError("bad_request", "save_as must be text.")
@@ -224,26 +237,32 @@ def vendor(name: str):
 def export_case():
     """The presenter downloads their own case. Header ``Authorization: Bearer <token>``;
     body ``{note?}`` (the private note lives only on the phone; it is added if sent).
-    Returns a Markdown attachment; 403 ``not_presenter`` for anyone else."""
+    Returns a Markdown attachment (the route card when the format has a person in focus);
+    403 ``not_presenter`` for anyone else."""
     header = request.headers.get("Authorization", "")
     identity = services().rooms.identify(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
     if identity is None or identity.actor.person_id is None:
         return _error(DomainError("not_authenticated"), 401)
     if identity.after_end:
         return _error(DomainError("session_ended"), 410)
-    body = request.get_json(silent=True) or {}
+    body = _json_body() or {}
+    try:
+        refuse_invalid_text(body)
+    except DomainError as err:
+        return _error(err)
     note = body.get("note", "") if isinstance(body, dict) else ""
     if not isinstance(note, str) or len(note) > 20_000:
         return _error(DomainError("bad_request", "note must be text of at most 20 000 characters.", field="note"))
     session, _version, code = services().rooms.load(identity.room_id)
     try:
-        document = presenter_export(session, identity.actor.person_id, note)
+        document = presenter_export(session, identity.actor.person_id, note, select_locale())
+        kind = "route" if session.format.focus else "case"
     except DomainError as err:
         return _error(err, 403)
     current_app.logger.info("export room=%s", identity.room_id)
     response = make_response(document)
     response.headers["Content-Type"] = "text/markdown; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="krug-{code}-case.md"'
+    response.headers["Content-Disposition"] = f'attachment; filename="krug-{code}-{kind}.md"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -13,7 +13,9 @@ from .conftest import FORMATS
 
 def test_builtin_totals(library):
     totals = {key: fmt.total_minutes for key, fmt in library.formats.items()}
-    assert totals == {"balint-classic": 180, "intervision": 70, "balint-single": 90, "troika": 30}
+    assert totals == {"balint-classic": 180, "intervision": 70, "balint-single": 90, "troika": 37,
+                      "pair-intervision": 42, "tutorial": 66, "group-reflection": 30, "tutor-route-start": 85,
+                      "tutor-route-meeting": 60, "tutor-route-results": 65}
 
 
 def test_classic_timeline_matches_product(library):
@@ -47,7 +49,15 @@ def _write_set(tmp_path, mutate):
     (lambda d: d["phases"][0].update(posts={"question": "everyone"}), "phases[0].posts.question"),
     (lambda d: d["name"].pop("ru"), "name.ru"),
     (lambda d: d.pop("phases"), "phases"),
-    (lambda d: d["phases"][3].update(key=d["phases"][2]["key"]), "phases[3].key"),
+    (lambda d: d["phases"][2].update(key=d["phases"][1]["key"]), "phases[2].key"),
+    (lambda d: d["phases"][1]["groups"].update(size=4), "phases[1].groups.size"),
+    (lambda d: d["phases"][1]["groups"]["steps"][2]["roles"]["client"].update(posts=["gossip"]),
+     "phases[1].groups.steps[2].roles.client.posts"),
+    (lambda d: d["phases"][1]["groups"]["role_titles"].pop("consultant"), "phases[1].groups.role_titles.consultant"),
+    (lambda d: d["phases"][0].update(groups={}), "phases[0].groups"),
+    (lambda d: d["phases"][2].update(reflection_kind="mystic"), "phases[2].reflection_kind"),
+    (lambda d: d["phases"][0].update(reflection_kind="product"), "phases[0].reflection_kind"),
+    (lambda d: d.update(family="chess"), "family"),
 ])
 def test_malformed_format_names_file_and_field(tmp_path, mutate, field):
     _write_set(tmp_path, mutate)
