@@ -380,7 +380,10 @@ class Meeting:
         expect(phone.locator("#p-card-list li.is-pending")).to_have_count(0, timeout=15_000)
         expect(phone.by_id("conn-banner")).to_be_hidden()
         phone.by_id("compose-text").fill("")
-        card = next(c for c in self.leader.state["cards"] if c["text"] == text["q1"] and c["kind"] == "question")
+        def her_question(state: dict) -> list[dict]:
+            return [c for c in state["cards"] if c["text"] == text["q1"] and c["kind"] == "question"]
+
+        card = her_question(self.state(her_question))[0]
         self.lead("hide_card", {"card_id": card["id"]})
         expect(phone.locator("#p-withheld li.is-hidden-mine")).to_have_count(1)
         audit(phone, "case 2: questions, her card hidden by the leader")
