@@ -174,12 +174,12 @@
             h('span', { class: 'c-door-hint' }, t('The session has started; let them in or turn them away.'))),
           h('div', { class: 'row-actions' },
             button(t('Let in'), 'btn-primary btn-small', function () { send('admit', { person_id: p.id, admit: true }); },
-              { 'data-fk': 'admit-' + p.id, 'aria-label': t('Let {name} in', { name: p.name }) }),
+              { 'data-fk': 'admit-' + p.id, 'aria-label': t('Let in: {name}', { name: p.name }) }),
             button(t('Turn away'), 'btn-quiet btn-small', function () {
               K.confirm(t('Turn {name} away? They cannot join this session.', { name: p.name }), t('Turn away')).then(function (ok) {
                 if (ok) send('admit', { person_id: p.id, admit: false });
               });
-            }, { 'data-fk': 'refuse-' + p.id, 'aria-label': t('Turn {name} away', { name: p.name }) })));
+            }, { 'data-fk': 'refuse-' + p.id, 'aria-label': t('Turn away: {name}', { name: p.name }) })));
       });
     });
   }

@@ -66,7 +66,7 @@ def test_latecomer_let_in_from_the_console_sees_the_live_phase(server, faces, la
     expect(phone.by_id("p-problem-title")).to_have_text(tr("Waiting for the leader"))
     phone.shot("at-the-door")
 
-    let_in = console.page.get_by_role("button", name=tr("Let {name} in", name=name))
+    let_in = console.page.get_by_role("button", name=tr("Let in: {name}", name=name))
     expect(let_in).to_be_visible()
     # A banner above everything, not a row at the bottom of the People list.
     door = console.by_id("c-door")
