@@ -17,6 +17,7 @@ from flask import Flask
 
 from .engine import SystemClock
 from .extensions import babel, db, socketio
+from .persistence.room_keys import DataKey
 from .persistence.rooms import RoomStore
 from .persistence.saved_formats import FormatStore
 from .rate_limit import AttemptLimiter
@@ -46,6 +47,10 @@ def create_app(config=None, clock=None) -> Flask:
         from config import instance_secret_key
 
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if not app.config.get("DATA_KEY"):
+        from config import instance_data_key
+
+        app.config["DATA_KEY"] = instance_data_key(Path(app.instance_path))
     _configure_logging(app)
 
     compile_catalogues()
@@ -67,7 +72,8 @@ def create_app(config=None, clock=None) -> Flask:
     )
     clock = clock or SystemClock()
     app.extensions["krug"] = Services(
-        db=db, rooms=RoomStore(db, clock), formats=FormatStore(db), clock=clock,
+        db=db, rooms=RoomStore(db, clock, DataKey.from_hex(app.config["DATA_KEY"])), formats=FormatStore(db),
+        clock=clock,
         join_attempts=AttemptLimiter(app.config["JOIN_ATTEMPTS_PER_MINUTE"], 60.0, clock),
         event_budget=AttemptLimiter(app.config["EVENTS_PER_10S"], 10.0, clock),
     )

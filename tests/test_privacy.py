@@ -62,7 +62,7 @@ def test_retention_purge_erases_old_rooms_only(tmp_path):
 def test_ended_session_leaves_no_trace_in_the_database_file(tmp_path):
     app, db_path = _app(tmp_path)
     room_id, leader = _room_with_content(app)
-    assert MARKER.encode() in _file_bytes(db_path)
+    assert MARKER.encode() not in _file_bytes(db_path)  # sealed while the room lives
     with app.app_context():
         svc = services()
         svc.rooms.execute(room_id, Actor(person_id=leader), c.EndSession())

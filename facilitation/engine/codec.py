@@ -72,6 +72,7 @@ def dump(session: Session) -> dict:
         "vote_budget": session.vote_budget,
         "allow_observers": session.allow_observers,
         "locked": session.locked,
+        "admit_each": session.admit_each,
         "counter": session.counter,
     }
 
@@ -105,11 +106,13 @@ def load(data: dict, fmt: Format | None = None) -> Session:
         nominations={n["id"]: Nomination(**n) for n in data["nominations"]},
         vote=Vote.from_dict(data["vote"]) if data["vote"] else None,
         cases=[Case(**case) for case in data["cases"]],
-        cards=[Card(**card) for card in data["cards"]],
+        # Cards stored before anonymity was kept per card take the room's setting of then.
+        cards=[Card(**{"anonymous": card["kind"] in data["anonymous"], **card}) for card in data["cards"]],
         history=[PhaseRun(**run) for run in data["history"]],
         anonymous=set(data["anonymous"]),
         vote_budget=data["vote_budget"],
         allow_observers=data["allow_observers"],
         locked=data.get("locked", False),
+        admit_each=data.get("admit_each", False),
         counter=data["counter"],
     )

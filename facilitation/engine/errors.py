@@ -45,6 +45,10 @@ MESSAGES: dict[str, str] = {
     "room_locked": "The leader has closed the room to newcomers.",
     "rate_limited": "Too many attempts; please wait and try again.",
     "observers_not_allowed": "This room does not take observers.",
+    "case_begun": "This case has begun: only the leader may correct its presenter, and only before anything of it was said.",
+    "cannot_remove_leader": "The leader cannot be removed.",
+    "too_many_formats": "As many formats are saved as allowed; this one was not saved.",
+    "not_waiting": "This person is already in the room; remove them instead.",
 }
 
 

@@ -16,17 +16,20 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from ..engine import CLIENT_COMMANDS, DomainError, audience_of, commands, decode, format_view, personal_view
 from ..extensions import socketio
 from ..services import services
-from .broadcast import audience_room, broadcast, messages, person_room, stamped_view
+from .broadcast import AUDIENCES, audience_room, broadcast, messages, person_room, stamped_view
 from .connections import Connection
 
 log = logging.getLogger("krug.realtime")
 
 
 def _enter_rooms(sid: str, conn: Connection, session) -> None:
+    # Every other audience room, not only the one remembered here: another process may have
+    # moved this connection meanwhile (broadcast.reseat).
     audience = audience_of(session, conn.actor)
-    if audience != conn.audience:
-        leave_room(audience_room(conn.room_id, conn.audience), sid=sid)
-        conn.audience = audience
+    for other in AUDIENCES:
+        if other != audience:
+            leave_room(audience_room(conn.room_id, other), sid=sid)
+    conn.audience = audience
     join_room(audience_room(conn.room_id, audience), sid=sid)
 
 
@@ -38,8 +41,10 @@ def _refuse(err: DomainError) -> None:
 @socketio.on("connect")
 def on_connect(auth):
     """Connect with ``auth = {token, previous?}`` (``previous``: this device's last connection id,
-    so one that died with a crashed process stops counting as online). Refused with {code: not_authenticated} when the token is
-    unknown. On success the server emits ``me``, ``room_format`` (not to people at the door) and
+    so one that died with a crashed process stops counting as online). Refused with
+    {code: not_authenticated, details: {reason: "token_refused"}} when the token opens no room
+    (never issued, or revoked: the room ended or was purged, the person left or was removed).
+    On success the server emits ``me``, ``room_format`` (not to people at the door) and
     ``room_state`` to this connection."""
     svc = services()
     token = auth.get("token") if isinstance(auth, dict) else None
@@ -48,7 +53,7 @@ def on_connect(auth):
         wait = svc.join_attempts.hit(request.remote_addr or "?")
         if wait is not None:
             _refuse(DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait))
-        _refuse(DomainError("not_authenticated"))
+        _refuse(DomainError("not_authenticated", reason="token_refused"))
     previous = auth.get("previous") if isinstance(auth.get("previous"), str) else None
     try:
         outcome = svc.rooms.execute(identity.room_id, identity.actor,
@@ -62,11 +67,12 @@ def on_connect(auth):
     me = personal_view(outcome.session, conn.actor)
     own = stamped_view(outcome.session, conn.audience, outcome.version, conn.code)
     fmt = format_view(outcome.session, conn.audience)
-    for target, event, payload in changes:  # before joining: this connection gets its own just below
-        socketio.emit(event, payload, to=target)
+    # Joined before anything is sent: a role change while this runs then moves it too.
     join_room(audience_room(conn.room_id, conn.audience))
     if identity.actor.person_id:
         join_room(person_room(conn.room_id, identity.actor.person_id))
+    for target, event, payload in changes:  # this connection gets its own just below
+        socketio.emit(event, payload, to=target, skip_sid=request.sid)
     socketio.emit("me", me, to=request.sid)
     if fmt is not None:
         socketio.emit("room_format", fmt, to=request.sid)
@@ -98,7 +104,9 @@ def _within_budget() -> None:
 def _connection() -> Connection:
     conn = services().connections.get(request.sid)
     if conn is None:
-        raise DomainError("not_authenticated")
+        raise DomainError("not_authenticated", reason="token_refused")
+    if conn.gone:
+        raise DomainError("not_authenticated", reason=conn.gone)
     return conn
 
 
@@ -116,6 +124,9 @@ def on_sync(_payload=None):
     try:
         conn = _connection()
         session, version, _code = services().rooms.load(conn.room_id)
+        person = session.people.get(conn.actor.person_id) if conn.actor.person_id else None
+        if person is not None and person.left:
+            raise DomainError("not_authenticated", reason="removed" if person.removed else "left")
     except DomainError as err:
         return err.as_ack()
     _enter_rooms(request.sid, conn, session)
