@@ -61,8 +61,9 @@ def test_error_codes_have_words_in_both_languages():
     the English message, which the catalogue translates."""
     ids = {m.id for m in catalogue("ru") if m.id and m.string}
     browser = (ROOT / "static" / "krug.js").read_text(encoding="utf-8")
-    for code in MESSAGES:
-        assert code in browser, f"the browser has no message for error code {code}"
+    for code, message in MESSAGES.items():
+        # Newer codes reach the browser as text from the server's catalogue, not its own table.
+        assert code in browser or message in ids, f"no words for error code {code}"
     assert ids  # sanity
 
 

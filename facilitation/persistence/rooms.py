@@ -19,6 +19,7 @@ a person who leaves or is removed loses their token in the transaction that reco
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ from ..engine import Actor, Command, DomainError, Event, Format, Session, comman
 from .credentials import new_room_code, new_token, normalize_code, token_hash
 from .database import Database
 from .models import Credential, Room, RoomKeyRow
-from .room_keys import DataKey, RoomKey
+from .room_keys import DataKey, RoomKey, SealingError
+
+log = logging.getLogger("krug.rooms")
 
 MAX_RETRIES = 8
 _rooms = Room.__table__
@@ -199,7 +202,11 @@ class RoomStore:
         state, sealed, doc = conn.execute(select(_rooms.c.state, _rooms.c.sealed, _rooms.c.format_doc)
                                           .where(_rooms.c.id == room_id)).one()
         if sealed is not None:
-            state = self._room_key(conn, room_id).open(sealed)
+            try:
+                state = self._room_key(conn, room_id).open(sealed)
+            except (SealingError, AttributeError):  # AttributeError: no key row at all
+                log.error("room %s does not open with this server's data key (KRUG_DATA_KEY)", room_id)
+                raise DomainError("not_found", "This room cannot be opened by this server.") from None
         return load(state, self._format(room_id, doc))
 
     def _room_key(self, conn, room_id: int, create: bool = False) -> RoomKey | None:
