@@ -22,6 +22,7 @@ import math
 import os
 import queue
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -230,7 +231,8 @@ class ServerGroup:
         self.database = f"krug_bench_{os.getpid()}_{int(time.time())}"
         shared = {"KRUG_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.database}",
                   "KRUG_MESSAGE_QUEUE": self.REDIS, "KRUG_MESSAGE_QUEUE_CHANNEL": self.database,
-                  **(env or {})}
+                  # Every process opens every room: one data key for all (docs/deploy.md).
+                  "KRUG_DATA_KEY": secrets.token_hex(32), **(env or {})}
         self.servers = [Server("krug", workdir / f"process-{i}", env=shared, variant=variant) for i in range(count)]
         self.extra_env = shared
 
