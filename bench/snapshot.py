@@ -12,7 +12,9 @@ What it prints (``python bench/snapshot.py``, or ``--json``):
   permessage-deflate sends), and without the parts a client already knows (the format's texts);
 - the cost of one command on that room: the engine alone, the store's one transaction
   (SQLite file, WAL: read the row, decode JSON, rebuild the Session, apply, dump, encode,
-  update, commit), building both views, encoding them, deflating one copy per receiver.
+  update, commit), building both views, encoding them, deflating one copy per receiver;
+- sealing the stored state (persistence/room_keys.py): its JSON encoding, AES-256-GCM alone,
+  opening it again, unwrapping a room key.
 
 Only the pure engine and the store are used; nothing here changes the server.
 """
@@ -191,6 +193,8 @@ def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
     from facilitation.engine import SystemClock, dump_format, load_format
     from facilitation.persistence.database import Database
     from facilitation.persistence.models import Base, Room, RoomKeyRow
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     from facilitation.persistence.room_keys import DataKey
     from facilitation.persistence.rooms import RoomStore
 
@@ -266,6 +270,10 @@ def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
     sealed = room_key.seal(state)
     out["state_json_utf8_ms"] = _timed(lambda: json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode(), repeat)
     out["seal_state_ms"] = _timed(lambda: room_key.seal(state), repeat)
+    # The encryption alone (what sealing adds to the JSON encoding every command did before).
+    plain = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+    aead, nonce = AESGCM(bytes(32)), bytes(12)
+    out["aes_gcm_encrypt_state_ms"] = _timed(lambda: aead.encrypt(nonce, plain, b"krug room 1"), repeat)
     out["open_state_ms"] = _timed(lambda: room_key.open(sealed), repeat)
     out["unwrap_room_key_ms"] = _timed(lambda: data_key.room_key(wrapped, 1), repeat)
     out["format_bytes_utf8"] = len(wire_json(format_doc).encode())
