@@ -188,13 +188,12 @@ def sizes(lang: str = "ru", cards: int = 60) -> dict:
 
 def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
     """Per-command cost on the busy room, in milliseconds (medians), with Krug's own store."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     from sqlalchemy import update
 
     from facilitation.engine import SystemClock, dump_format, load_format
     from facilitation.persistence.database import Database
     from facilitation.persistence.models import Base, Room, RoomKeyRow
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     from facilitation.persistence.room_keys import DataKey
     from facilitation.persistence.rooms import RoomStore
 

@@ -7,6 +7,7 @@ import logging
 
 from .engine import commands
 from .persistence.retention import purge_expired
+from .realtime.broadcast import broadcast
 from .realtime.presence import presence_round
 from .services import services
 
@@ -29,7 +30,8 @@ def run_retention_job(app, socketio, interval_seconds: float = 300.0) -> None:
         socketio.sleep(interval_seconds)
         with app.app_context():
             try:
-                purge_expired(services().rooms, app.config["RETENTION_HOURS"])
+                # Devices still connected hear "ended" and forget the room.
+                purge_expired(services().rooms, app.config["RETENTION_HOURS"], announce=broadcast)
                 services().rooms.forget_erased()
             except Exception:
                 log.exception("retention purge failed")

@@ -188,3 +188,16 @@ def test_a_wrong_data_key_opens_nothing(live_server, clients):
     with pytest.raises(socketio.exceptions.ConnectionError):
         Client(server, room["token"], reconnection=False).connect()
     assert _found(server.log().encode()) == []
+
+
+def test_the_retention_purge_tells_connected_devices(tmp_path):
+    """The purge ends a room as the leader would: its connections hear ``ended``."""
+    app, _ = _app(tmp_path)
+    room_id, _leader = _room_with_content(app)
+    announced = []
+    with app.app_context():
+        svc = services()
+        with svc.db.session() as s, s.begin():
+            s.execute(update(Room).where(Room.id == room_id).values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+        assert purge_expired(svc.rooms, 24, announce=announced.append) == 1
+    assert [e.name for e in announced[0].events] == ["ended"]
