@@ -60,6 +60,10 @@ class PeopleCommands:
         """
         connections = tuple(person.connections)
         self._depart(person)
+        for case in self.cases:
+            nomination = self.nominations.get(case.nomination_id) if case.nomination_id else None
+            if nomination and nomination.author_id == person.id and self._case_is_ahead(case.number):
+                nomination.case, case.nomination_id, case.title = None, None, ""  # withdrawn below
         person.removed = True
         person.name = ""
         for card in self.cards:

@@ -100,6 +100,15 @@ def test_removal(room):
     assert refused(room, boris, c.PostCard(client_id="z", kind="checkin", text="Back")) == "not_in_circle"
 
 
+def test_a_removed_persons_case_ahead_goes_with_them(room):
+    anna = room.people[0]
+    on_case_one(room, anna)
+    room.lead(c.RemovePerson(person_id=anna))
+    case = room.session.case(1)
+    assert (case.presenter_id, case.nomination_id, case.title) == (None, None, "")
+    assert all(n["by"] != anna for n in room_view(room.session, LEAD, room.clock.now())["nominations"])
+
+
 def test_the_door_admits_each_when_asked(room):
     room.lead(c.SetAdmitEach(on=True))
     eve = room.join("Eve")
