@@ -11,6 +11,29 @@
   var errorNode = K.$('create-error');
   var createBtn = K.$('create-btn');
   var formats = {};
+  var OWNER_KEY = 'krug:format-owner';
+
+  // Formats a leader saves belong to this device: a random key kept here and sent with the
+  // list and with create (docs/protocol.md). The server keeps only its hash.
+  function ownerKey() {
+    var key = K.store.get(OWNER_KEY);
+    if (!key || !/^[A-Za-z0-9_-]{22,100}$/.test(key)) {
+      var bytes = new Uint8Array(32);
+      window.crypto.getRandomValues(bytes);
+      key = Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+      K.store.set(OWNER_KEY, key);
+    }
+    return key;
+  }
+
+  function addSavedOption(fmt) {
+    if (form.querySelector('input[name="format_id"][value="' + fmt.id + '"]')) return;
+    var radio = h('input', { type: 'radio', name: 'format_id', value: fmt.id });
+    K.$('format-list').appendChild(h('label', { 'class': 'format-option' }, radio,
+      h('span', { 'class': 'format-body' },
+        h('span', { 'class': 'format-name' }, K.pick(fmt.name)),
+        h('span', { 'class': 'format-meta' }, fmt.total_minutes + ' ' + t('min')))));
+  }
   var rows = [];       // [{key, title, minutes, include, case}]
   var edited = false;
 
@@ -100,7 +123,7 @@
       nameInput.focus();
       return;
     }
-    var body = { leader_name: name, format_id: selectedFormatId() };
+    var body = { leader_name: name, format_id: selectedFormatId(), owner: ownerKey() };
     if (edited) {
       var chosen = rows.filter(function (r) { return r.include; });
       var bad = chosen.filter(function (r) { return !(r.minutes > 0 && r.minutes <= 240); })[0];
@@ -143,9 +166,13 @@
   });
 
   K.ready.then(function () {
-    return fetch('/api/formats', { credentials: 'same-origin' }).then(function (r) { return r.json(); });
+    return fetch('/api/formats', { credentials: 'same-origin', headers: { 'X-Krug-Owner': ownerKey() } })
+      .then(function (r) { return r.json(); });
   }).then(function (data) {
-    (data.formats || []).forEach(function (f) { formats[f.id] = f; });
+    (data.formats || []).forEach(function (f) {
+      formats[f.id] = f;
+      if (f.id.indexOf('own-') === 0) addSavedOption(f);
+    });
     loadRows();
   }).catch(function () { /* the editor stays empty; creating with the default still works */ });
 
