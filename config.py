@@ -124,6 +124,9 @@ class Config:
         # instance/data_key. Never put it in the database or its backups.
         data_key = _env("KRUG_DATA_KEY")
         self.DATA_KEY = _data_key(data_key, "KRUG_DATA_KEY") if data_key else None
+        if self.MESSAGE_QUEUE and not self.DATA_KEY:
+            # Each process would make its own instance/data_key and not open the others' rooms.
+            raise ValueError("KRUG_DATA_KEY must be set, the same on every process, with KRUG_MESSAGE_QUEUE")
 
 
 class TestConfig(Config):

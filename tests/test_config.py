@@ -46,6 +46,12 @@ def test_data_key_is_generated_once_private_and_kept(config_module, tmp_path):
     assert (instance / "data_key").stat().st_mode & 0o077 == 0
 
 
+def test_several_processes_need_one_data_key(config_module, monkeypatch):
+    monkeypatch.setenv("KRUG_MESSAGE_QUEUE", "redis://127.0.0.1:6379/0")
+    with pytest.raises(ValueError, match="KRUG_DATA_KEY"):
+        config_module.Config()
+
+
 def test_data_key_from_the_environment_is_checked(config_module, monkeypatch):
     monkeypatch.setenv("KRUG_DATA_KEY", "ab" * 32)
     assert config_module.Config().DATA_KEY == "ab" * 32
@@ -64,6 +70,7 @@ def test_environment_overrides(config_module, monkeypatch):
     monkeypatch.setenv("KRUG_RETENTION_HOURS", "2")
     monkeypatch.setenv("KRUG_ASYNC_MODE", "threading")
     monkeypatch.setenv("KRUG_SECRET_KEY", "s3cret")
+    monkeypatch.setenv("KRUG_DATA_KEY", "cd" * 32)
     cfg = config_module.Config()
     assert (cfg.HOST, cfg.PORT, cfg.PUBLIC_URL) == ("0.0.0.0", 8080, "http://krug.local:8080")
     assert cfg.DATABASE_URL.startswith("postgresql+psycopg://")
