@@ -1,7 +1,7 @@
 """Entry point: ``python app.py`` serves Krug; ``flask --app app <command>`` runs its CLI.
 
 This is the only module that knows about eventlet: monkey-patching must come before every
-other import (ENGINEERING.md), and the listening socket is made here so TCP_NODELAY is set.
+other import (eventlet patches the standard library in place), and the listening socket is made here so TCP_NODELAY is set.
 """
 import os
 
@@ -11,7 +11,7 @@ ASYNC_MODE = async_mode()
 if ASYNC_MODE == "eventlet":
     import warnings
 
-    # Known and planned for (ENGINEERING.md: async_mode is one setting away from gevent);
+    # Known and planned for (KRUG_ASYNC_MODE keeps the move to gevent one setting away);
     # the banner on every start would only alarm operators.
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet

@@ -1,7 +1,7 @@
 """Configuration classes, every value read from a ``KRUG_*`` environment variable.
 
-Operators' scripts and the benchmark rely on these names (ENGINEERING.md); keep them stable
-and document any new one in the README.
+Operators' scripts and the benchmark rely on these names; keep them stable and document any
+new one in the README's configuration table.
 """
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ class Config:
         self.MIGRATE = _env("KRUG_MIGRATE", "1") != "0"
         # eventlet's default caps a process at 1 024 simultaneous connections.
         self.MAX_CONNECTIONS = _env_int("KRUG_MAX_CONNECTIONS", 10000)
-        # permessage-deflate: shared | off | on (facilitation/ws_compression.py, docs/performance.md).
+        # permessage-deflate: shared | off | on (facilitation/realtime/ws_compression.py, docs/performance.md).
         self.WS_COMPRESSION = _env("KRUG_WS_COMPRESSION", "shared")
         # A phone that drops its socket is shown as "reconnecting" this long before "away".
         self.PRESENCE_GRACE_SECONDS = _env_float("KRUG_PRESENCE_GRACE_SECONDS", 90.0)

@@ -25,7 +25,6 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,11 +36,10 @@ from pathlib import Path
 
 import requests
 
+from bench.live import PYTHON, REDIS_URL, ROOT, LiveServer, postgres_admin_dsn, postgres_database_url
+
 BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-PYTHON = sys.executable
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 PHONES = 11          # + the leader = 12 in the circle, the most a room holds
 PER_ROOM = PHONES + 2  # + leader + screen = 13 sockets, 13 receivers of each room_state
@@ -66,12 +64,6 @@ def raise_fd_limit() -> tuple[int, int]:
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- the machine
@@ -125,71 +117,36 @@ def machine() -> dict:
 # ---------------------------------------------------------------- a server process
 
 
-class Server:
-    """Krug (``python app.py``, or ``bench/krug_variant.py`` with switches) or the floor."""
+class Server(LiveServer):
+    """Krug (``python app.py``, or ``bench/krug_variant.py`` with switches) or the floor, with
+    what the figures need: CPU, RSS and the collector's statistics."""
+
+    # Not the tests' settings: the log level and the per-connection event limit stay Krug's
+    # defaults, so the figures are those of Krug as deployed.
+    SETTINGS = {
+        "KRUG_SECRET_KEY": "bench-secret",
+        "KRUG_MAX_CONNECTIONS": "10000",
+        # The bench creates and joins thousands of rooms from one address.
+        "KRUG_JOIN_ATTEMPTS_PER_MINUTE": "100000000",
+        "PYTHONUNBUFFERED": "1",
+    }
 
     def __init__(self, kind: str, workdir: Path, env: dict | None = None, variant: bool = False,
                  payload: Path | None = None) -> None:
         assert kind in ("krug", "floor")
         self.kind = kind
-        self.workdir = workdir
-        self.port = free_port()
         self.variant = variant or kind == "floor"
         self.extra_env = dict(env or {})
-        self.env = {
-            **os.environ,
-            "KRUG_HOST": "127.0.0.1",
-            "KRUG_PORT": str(self.port),
-            "KRUG_INSTANCE_DIR": str(workdir / "instance"),
-            "KRUG_DATABASE_URL": f"sqlite:///{workdir / 'krug.sqlite3'}",
-            "KRUG_SECRET_KEY": "bench-secret",
-            "KRUG_MAX_CONNECTIONS": "10000",
-            # The bench creates and joins thousands of rooms from one address.
-            "KRUG_JOIN_ATTEMPTS_PER_MINUTE": "100000000",
-            "PYTHONUNBUFFERED": "1",
-            **self.extra_env,
-        }
-        if payload is not None:
-            self.env["BENCH_FLOOR_PAYLOAD"] = str(payload)
-        self.proc: subprocess.Popen | None = None
+        floor = {"BENCH_FLOOR_PAYLOAD": str(payload)} if payload is not None else {}
+        super().__init__(workdir, **{**self.extra_env, **floor})
         self.log_path = workdir / f"{kind}-server.log"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
         if self.kind == "floor":
             return [PYTHON, str(BENCH / "floor_server.py")]
         if self.variant:
             return [PYTHON, str(BENCH / "krug_variant.py")]
-        return [PYTHON, "app.py"]
-
-    def start(self, timeout: float = 60.0) -> Server:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("a")
-        self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.kind} server exited early:\n{self.log_tail()}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"{self.kind} server did not start in {timeout} s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        return super().command()
 
     def rss_kb(self) -> int:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -208,15 +165,6 @@ class Server:
         except requests.RequestException:
             return None
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-
 
 class ServerGroup:
     """Several Krug processes of one deployment, as docs/deploy.md sets them up: one PostgreSQL
@@ -224,22 +172,18 @@ class ServerGroup:
     queue carries every broadcast to every process. Reads like one Server to the harness
     (CPU and RSS are the sums)."""
 
-    PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-    REDIS = "redis://127.0.0.1:6379/0"
-
     def __init__(self, count: int, workdir: Path, env: dict | None = None, variant: bool = False) -> None:
         self.database = f"krug_bench_{os.getpid()}_{int(time.time())}"
-        shared = {"KRUG_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.database}",
-                  "KRUG_MESSAGE_QUEUE": self.REDIS, "KRUG_MESSAGE_QUEUE_CHANNEL": self.database,
+        shared = {"KRUG_DATABASE_URL": postgres_database_url(self.database),
+                  "KRUG_MESSAGE_QUEUE": REDIS_URL, "KRUG_MESSAGE_QUEUE_CHANNEL": self.database,
                   # Every process opens every room: one data key for all (docs/deploy.md).
                   "KRUG_DATA_KEY": secrets.token_hex(32), **(env or {})}
         self.servers = [Server("krug", workdir / f"process-{i}", env=shared, variant=variant) for i in range(count)]
-        self.extra_env = shared
 
     def _admin(self, sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(self.PG_ADMIN, autocommit=True) as conn:
+        with psycopg.connect(postgres_admin_dsn(), autocommit=True) as conn:
             conn.execute(sql)
 
     def start(self) -> ServerGroup:

@@ -22,11 +22,10 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH))
-sys.path.insert(1, str(BENCH.parent))
+sys.path.insert(0, str(BENCH.parent))  # run as a script: the repository root, where `bench` is a package
 
-import harness as h
-import snapshot
+from bench import harness as h
+from bench import live, snapshot
 
 TARGETS = {
     "realistic_p99_ms": 50.0,     # room-complete p99, 200 x 13, realistic load
@@ -336,8 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate")
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--processes", type=int, default=1,
-                        help="Krug processes per load run, sharing PostgreSQL (127.0.0.1:5432) and Redis "
-                             "(127.0.0.1:6379) as in docs/deploy.md; default 1 (SQLite)")
+                        help=f"Krug processes per load run, sharing PostgreSQL ({live.POSTGRES_URL}) and Redis "
+                             f"({live.REDIS_URL}) as in docs/deploy.md; default 1 (SQLite)")
     parser.add_argument("--quiet-only", action="store_true", help="only the quiet rooms (and the snapshot figures)")
     parser.add_argument("--effects", action="store_true", help="also run the variants (about 12 more minutes)")
     parser.add_argument("--effects-only", action="store_true", help="only the variants (and the snapshot figures)")

@@ -131,7 +131,7 @@ def escaped_json(obj: object) -> str:
 
 
 def wire_json(obj: object) -> str:
-    """What Krug puts on the wire (facilitation/wire_json.py): compact UTF-8."""
+    """What Krug puts on the wire (facilitation/realtime/wire.py): compact UTF-8."""
     from facilitation.realtime import wire as krug_json
 
     return krug_json.dumps(obj)

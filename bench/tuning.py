@@ -10,7 +10,7 @@ it. With no variable set, nothing changes.
 - ``BENCH_GC_DISABLE=1``: no cyclic collection at all (a diagnostic, never a recommendation).
 - ``BENCH_NODELAY=0``: clear TCP_NODELAY on the listener (accepted sockets inherit it on Linux),
   i.e. the eventlet default.
-- ``KRUG_WS_COMPRESSION=shared|off|on`` is Krug's own setting (facilitation/ws_compression.py);
+- ``KRUG_WS_COMPRESSION=shared|off|on`` is Krug's own setting (facilitation/realtime/ws_compression.py);
   the floor server honours it too, so both run the same transport.
 - ``BENCH_PROFILE=1``: run the server under cProfile from the start of serving;
   ``GET /_bench/profile?path=FILE`` writes the statistics (pstats format) and starts again.
@@ -27,10 +27,6 @@ import time
 
 def _flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false", "no")
-
-
-def describe() -> dict:
-    return {k: v for k, v in os.environ.items() if k.startswith("BENCH_") and k != "BENCH_FLOOR_PAYLOAD"}
 
 
 # ---------------------------------------------------------------- garbage collector statistics

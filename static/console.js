@@ -44,7 +44,12 @@
 
   // ------------------------------------------------------------------ controls (wired once)
 
-  $('c-start').addEventListener('click', function () { send('start'); });
+  $('c-start').addEventListener('click', function () {
+    send('start').then(function (ack) {
+      // The Start button goes away: the keyboard goes on from "Next", not from the page top.
+      if (ack.ok) setTimeout(function () { if (!$('c-next').hidden) $('c-next').focus(); }, 0);
+    });
+  });
   $('c-next').addEventListener('click', function () {
     if (!running()) return;
     var next = state.phase.index + 1;
@@ -63,9 +68,17 @@
     if (!running() || !state.timer) return;
     send(state.timer.paused_remaining !== null ? 'resume' : 'pause');
   });
-  $('c-minus1').addEventListener('click', function () { send('extend', { minutes: -1 }); });
-  $('c-plus1').addEventListener('click', function () { send('extend', { minutes: 1 }); });
-  $('c-plus5').addEventListener('click', function () { send('extend', { minutes: 5 }); });
+  /** −1 / +1 / +5 min, and what the timer says now for a leader who cannot see it. */
+  function extend(minutes) {
+    send('extend', { minutes: minutes }).then(function (ack) {
+      if (!ack.ok || !state || !state.timer) return;
+      var paused = state.timer.paused_remaining !== null && state.timer.paused_remaining !== undefined;
+      K.announce(K.spokenTime(K.remaining(state.timer), paused));
+    });
+  }
+  $('c-minus1').addEventListener('click', function () { extend(-1); });
+  $('c-plus1').addEventListener('click', function () { extend(1); });
+  $('c-plus5').addEventListener('click', function () { extend(5); });
 
   $('c-end').addEventListener('click', function () {
     K.confirm(t('End the session? All case content (names, titles, requests, cards) will be deleted for everyone. This cannot be undone.'),
@@ -75,6 +88,11 @@
   $('c-lock').addEventListener('change', function () {
     var box = $('c-lock');
     send('set_locked', { locked: box.checked }).then(function (ack) { if (!ack.ok) box.checked = !box.checked; });
+  });
+
+  $('c-hold').addEventListener('change', function () {
+    var box = $('c-hold');
+    send('set_card_hold', { on: box.checked }).then(function (ack) { if (!ack.ok) box.checked = !box.checked; });
   });
 
   $('c-budget-save').addEventListener('click', function () {
@@ -102,7 +120,7 @@
   $('c-request-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var text = requestText.value.trim();
-    if (!text) { K.toast(t('The text is empty.'), 'error'); return; }
+    if (!text) { K.toast(K.errorText('empty_text'), 'error'); return; }
     send('set_request', { text: text }).then(function (ack) {
       if (ack.ok) { requestDirty = false; K.toast(t('Saved'), 'info', 1800); }
     });
@@ -112,7 +130,7 @@
 
   function render() {
     if (!state || !me) return;
-    if (state.status === 'ended') { K.setFamily(null); showOnly('c-ended'); return; }
+    if (state.status === 'ended') { K.setFamily(null); showEnded(); return; }
     if (!leading()) {
       showOnly('c-problem');
       setText($('c-problem-title'), t('You are not leading this session'));
@@ -125,9 +143,38 @@
     renderVote();
     renderCases();
     renderCards();
+    renderDoor();
     renderPeople();
     renderPhases();
     renderSettings();
+  }
+
+  // --- the door: people who joined after the start wait for a leader, in a banner on top
+
+  var doorKnown = null;
+  function renderDoor() {
+    var waiting = state.people.filter(function (p) { return p.waiting; });
+    show($('c-door'), waiting.length > 0);
+    if (doorKnown !== null) {
+      waiting.forEach(function (p) { if (!doorKnown[p.id]) K.announce(t('At the door: {name}', { name: p.name })); });
+    }
+    doorKnown = {};
+    waiting.forEach(function (p) { doorKnown[p.id] = true; });
+    K.patch($('c-door-list'), [waiting.map(function (p) { return [p.id, p.name]; }), K.LANG], function () {
+      return waiting.map(function (p) {
+        return h('li', { class: 'c-door-item' },
+          h('p', { class: 'c-door-text' }, t('At the door: {name}', { name: p.name }),
+            h('span', { class: 'c-door-hint' }, t('The session has started; let them in or turn them away.'))),
+          h('div', { class: 'row-actions' },
+            button(t('Let in'), 'btn-primary btn-small', function () { send('admit', { person_id: p.id, admit: true }); },
+              { 'data-fk': 'admit-' + p.id, 'aria-label': t('Let {name} in', { name: p.name }) }),
+            button(t('Turn away'), 'btn-quiet btn-small', function () {
+              K.confirm(t('Turn {name} away? They cannot join this session.', { name: p.name }), t('Turn away')).then(function (ok) {
+                if (ok) send('admit', { person_id: p.id, admit: false });
+              });
+            }, { 'data-fk': 'refuse-' + p.id, 'aria-label': t('Turn {name} away', { name: p.name }) })));
+      });
+    });
   }
 
   function renderNow() {
@@ -167,10 +214,10 @@
     if (live) {
       $('c-back').disabled = phase.index <= 0;
       $('c-next').disabled = phase.index >= total - 1;
-      $('c-next').setAttribute('title', phase.index >= total - 1 ? t('This is the last phase; end the session instead.') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) }));
+      $('c-next').setAttribute('title', phase.index >= total - 1 ? K.errorText('no_next_phase') : t('Next phase: {title}', { title: phaseTitle(phase.index + 1) }));
       var paused = state.timer && state.timer.paused_remaining !== null;
+      // The label says what the button does; no aria-pressed on top of a changing label.
       setText($('c-pause'), paused ? t('Resume') : t('Pause'));
-      $('c-pause').setAttribute('aria-pressed', paused ? 'true' : 'false');
     }
   }
 
@@ -198,7 +245,10 @@
 
     var status;
     if (!vote) status = state.nominations.length ? t('Cases put forward: {n}. No vote yet.', { n: state.nominations.length }) : t('Nobody has put a case forward yet.');
-    else if (vote.open) status = t('Vote for case {n} is open: {v} people have voted.', { n: vote['case'], v: vote.voters });
+    else if (vote.open) {
+      status = t('Vote for case {n} is open: {v} of {total} have voted.',
+        { n: vote['case'], v: vote.voters, total: vote.eligible });
+    }
     else if (!vote.winner && vote.tie) status = t('Vote for case {n}: a tie. Choose the case.', { n: vote['case'] });
     else if (!vote.revealed) status = t('Vote for case {n} is closed. The group sees the results when you reveal them.', { n: vote['case'] });
     else status = t('Vote for case {n}: the results are on the screen.', { n: vote['case'] });
@@ -274,6 +324,26 @@
         return li;
       });
     });
+    renderVoteNote();
+  }
+
+  /** Who has not voted yet (leaders only learn it), or how the next case was chosen without a word. */
+  function renderVoteNote() {
+    var vote = state.vote;
+    var note = $('c-vote-note');
+    var text = '';
+    if (vote && vote.open && vote.not_voted) {
+      var names = vote.not_voted.map(function (id) { return K.nameOf(state, id); });
+      text = names.length ? t('Not voted yet: {names}', { names: names.join(', ') }) : t('Everyone in the circle has voted.');
+    } else {
+      var runnerUp = state.cases.filter(function (c) { return c.source === 'runner_up' && caseAhead(c.number); })[0];
+      if (runnerUp) {
+        text = t('Case {n}: “{title}”, the runner-up of the vote.', { n: runnerUp.number, title: runnerUp.title }) + ' ' +
+          t('To take another case, choose “Make it case {n}” on it, or open a new vote in the break.', { n: runnerUp.number });
+      }
+    }
+    setText(note, text);
+    show(note, !!text);
   }
 
   // --- cases
@@ -307,13 +377,40 @@
       if (!cards.length) return h('li', { class: 'muted small' }, t('No cards in this part of the session yet.'));
       return cards.map(function (c) {
         var who = c.by ? K.nameOf(state, c.by) : t('anonymous');
-        return h('li', { class: 'c-card' + (c.hidden ? ' is-hidden' : '') },
+        var hide = button(c.hidden ? t('Show again') : t('Hide'), 'btn-quiet btn-small', function () {
+          send('hide_card', { card_id: c.id, hidden: !c.hidden });
+        }, { 'data-fk': 'hide-' + c.id, 'aria-label': (c.hidden ? t('Show again') : t('Hide')) + ': ' + c.text.slice(0, 40) });
+        return h('li', { class: 'c-card' + (c.hidden ? ' is-hidden' : '') + (c.held ? ' is-held' : '') },
           h('p', { class: 'c-card-text' }, c.text),
-          h('p', { class: 'c-card-meta' }, t(K.KIND_LABEL[c.kind] || c.kind) + ' · ' + who + (c.hidden ? ' · ' + t('hidden') : '')),
-          button(c.hidden ? t('Show again') : t('Hide'), 'btn-quiet btn-small', function () {
-            send('hide_card', { card_id: c.id, hidden: !c.hidden });
-          }, { 'data-fk': 'hide-' + c.id, 'aria-label': (c.hidden ? t('Show again') : t('Hide')) + ': ' + c.text.slice(0, 40) }));
+          h('p', { class: 'c-card-meta' }, t(K.KIND_LABEL[c.kind] || c.kind) + ' · ' + who + (c.hidden ? ' · ' + t('hidden') : '') +
+            (c.held ? ' · ' + t('waiting for release') : '')),
+          c.held ? h('div', { class: 'c-card-actions' }, releaseButton(c), hide) : hide);
       });
+    });
+    renderRelease(cards.filter(function (c) { return c.held; }));
+  }
+
+  // --- the card hold: cards wait here until a leader lets them reach the room
+
+  function releaseButton(c) {
+    return button(t('Release'), 'btn-primary btn-small', function (b) {
+      b.disabled = true;
+      send('release_cards', { card_ids: [c.id] }).then(function () { b.disabled = false; });
+    }, { 'data-fk': 'release-' + c.id, 'aria-label': t('Release') + ': ' + c.text.slice(0, 40) });
+  }
+
+  function renderRelease(held) {
+    var bar = $('c-release');
+    show(bar, held.length > 0);
+    K.patch(bar, [held.length, K.LANG], function () {
+      if (!held.length) return null;
+      return [
+        h('p', { class: 'c-release-text' }, t('Cards waiting for your release: {n}', { n: held.length })),
+        button(t('Release all'), 'btn-primary btn-small', function (b) {
+          b.disabled = true;
+          send('release_cards', { all: true }).then(function () { b.disabled = false; });
+        }, { 'data-fk': 'release-all' })
+      ];
     });
   }
 
@@ -327,7 +424,8 @@
   }
 
   function renderPeople() {
-    var people = state.people.slice().sort(function (a, b) {
+    // Those at the door are in the banner above, not here.
+    var people = state.people.filter(function (p) { return !p.waiting; }).sort(function (a, b) {
       return (K.inCircle(a) ? 0 : 1) - (K.inCircle(b) ? 0 : 1);
     });
     var sig = [people.map(function (p) { return [p.id, p.name, p.role, K.presence(p), !!p.off_since, !!p.waiting]; }),
@@ -344,19 +442,6 @@
             h('span', { class: 'tag tag-role-' + p.role }, t(K.ROLE_LABEL[p.role] || p.role)),
             presents.map(function (n) { return h('span', { class: 'tag tag-case' }, t('presents case {n}', { n: n })); }),
             h('span', { class: 'c-person-presence' }, presenceText(p))));
-        if (p.waiting) {
-          li.classList.add('is-waiting');
-          li.appendChild(h('div', { class: 'row-actions' },
-            h('span', { class: 'tag' }, t('waiting to join')),
-            button(t('Let in'), 'btn-primary btn-small', function () { send('admit', { person_id: p.id, admit: true }); },
-              { 'data-fk': 'admit-' + p.id, 'aria-label': t('Let {name} in', { name: p.name }) }),
-            button(t('Turn away'), 'btn-quiet btn-small', function () {
-              K.confirm(t('Turn {name} away? They cannot join this session.', { name: p.name }), t('Turn away')).then(function (ok) {
-                if (ok) send('admit', { person_id: p.id, admit: false });
-              });
-            }, { 'data-fk': 'refuse-' + p.id })));
-          return li;
-        }
         if (!circle) return li;
         var actions = [];
         if (mainLeader() && p.role !== 'leader') {
@@ -434,6 +519,7 @@
     });
     var lock = $('c-lock');
     lock.checked = !!state.settings.locked;
+    $('c-hold').checked = !!state.settings.card_hold;
     var budget = $('c-budget');
     if (document.activeElement !== budget) budget.value = String(state.settings.vote_budget);
     var voteOpen = !!(state.vote && state.vote.open);
@@ -451,21 +537,31 @@
   });
   setInterval(function () { if (state && state.status !== 'ended' && leading()) renderPeople(); }, 5000);
 
+  /** The end: and for a leader, the way to the content-free debrief. */
+  function showEnded() {
+    show($('c-debrief'), !!K.store.get(K.keys.debrief(CODE)));
+    showOnly('c-ended');
+  }
+
   // ------------------------------------------------------------------ start
 
   K.ready.then(function () {
     var token = K.store.get(K.keys.token(CODE));
     if (!token) {
-      showOnly(K.store.get(K.keys.ended(CODE)) ? 'c-ended' : 'c-problem');
+      if (K.store.get(K.keys.ended(CODE))) showEnded(); else showOnly('c-problem');
       return;
     }
     room = K.connect({
       token: token,
       onState: function (s) { state = s; render(); },
       onMe: function (m) { me = m; render(); },
+      onEnded: function () {
+        K.wipe('c-room');
+        showEnded();
+      },
       onAuthFail: function () {
         K.store.remove(K.keys.token(CODE));
-        showOnly(K.store.get(K.keys.ended(CODE)) ? 'c-ended' : 'c-problem');
+        if (K.store.get(K.keys.ended(CODE))) showEnded(); else showOnly('c-problem');
       }
     });
   });

@@ -123,7 +123,7 @@
       nameInput.focus();
       return;
     }
-    var body = { leader_name: name, format_id: selectedFormatId(), owner: ownerKey() };
+    var body = { leader_name: name, format_id: selectedFormatId() };
     if (edited) {
       var chosen = rows.filter(function (r) { return r.include; });
       var bad = chosen.filter(function (r) { return !(r.minutes > 0 && r.minutes <= 240); })[0];
@@ -139,6 +139,7 @@
     }
     var saveAs = K.$('save-as').value.trim();
     if (saveAs) body.save_as = saveAs;
+    if (saveAs || body.format_id.indexOf('own-') === 0) body.owner = ownerKey();
     createBtn.disabled = true;
     fetch('/api/rooms', {
       method: 'POST', credentials: 'same-origin',
@@ -165,16 +166,28 @@
     });
   });
 
-  K.ready.then(function () {
-    return fetch('/api/formats', { credentials: 'same-origin', headers: { 'X-Krug-Owner': ownerKey() } })
-      .then(function (r) { return r.json(); });
-  }).then(function (data) {
-    (data.formats || []).forEach(function (f) {
-      formats[f.id] = f;
-      if (f.id.indexOf('own-') === 0) addSavedOption(f);
+  // The formats' full texts fill the phase editor only: fetched when it is opened, not on every
+  // visit to this page — unless this device has saved formats of its own to list.
+  var formatsLoading = null;
+  function ensureFormats() {
+    if (formatsLoading) return formatsLoading;
+    formatsLoading = K.ready.then(function () {
+      return fetch('/api/formats', { credentials: 'same-origin', headers: { 'X-Krug-Owner': ownerKey() } })
+        .then(function (r) { return r.json(); });
+    }).then(function (data) {
+      (data.formats || []).forEach(function (f) {
+        formats[f.id] = f;
+        if (f.id.indexOf('own-') === 0) addSavedOption(f);
+      });
+      loadRows();
+    }).catch(function () {
+      formatsLoading = null; // the editor stays empty (try again on the next opening); the default still works
     });
-    loadRows();
-  }).catch(function () { /* the editor stays empty; creating with the default still works */ });
+    return formatsLoading;
+  }
+  var adjust = K.$('adjust');
+  adjust.addEventListener('toggle', function () { if (adjust.open) ensureFormats(); });
+  if (adjust.open || K.store.get(OWNER_KEY)) ensureFormats();
 
   var codeInput = K.$('join-code');
   if (codeInput && codeInput.getAttribute('aria-invalid') === 'true') codeInput.focus();

@@ -17,9 +17,13 @@
   // ------------------------------------------------------------------ i18n
 
   var catalogue = {};
+  var serverErrors = {};
   var i18nReady = fetch('/i18n/' + LANG + '.json', { credentials: 'same-origin' })
     .then(function (r) { return r.ok ? r.json() : {}; })
-    .then(function (data) { catalogue = data || {}; })
+    .then(function (data) {
+      catalogue = (data && data.messages) || {};
+      serverErrors = (data && data.errors) || {};
+    })
     .catch(function () { catalogue = {}; });
 
   /** Translate an English message id; {name} placeholders are filled from params. */
@@ -133,11 +137,17 @@
     note: function (code) { return 'krug:' + code + ':note'; },
     outbox: function (code) { return 'krug:' + code + ':outbox'; },
     draft: function (code, what) { return 'krug:' + code + ':draft:' + what; },
-    ended: function (code) { return 'krug:' + code + ':ended'; }
+    ended: function (code) { return 'krug:' + code + ':ended'; },
+    // Outside the room's own prefix: the one thing a leader's device keeps after the end is the
+    // key to the content-free debrief.
+    debrief: function (code) { return 'krug-debrief:' + code; }
   };
 
-  /** Forget everything this device holds about a room (after the session ends). */
-  function forgetRoom(code) {
+  /**
+   * Forget everything this device holds about a room: its token, the private note, the outbox,
+   * drafts. ``ended`` also remembers that the session is over, so the page says so.
+   */
+  function forgetRoom(code, ended) {
     var prefix = 'krug:' + code + ':';
     try {
       var doomed = [];
@@ -147,7 +157,13 @@
       }
       doomed.forEach(function (k) { window.localStorage.removeItem(k); });
     } catch (e) { /* ignore */ }
-    store.set(keys.ended(code), String(Date.now()));
+    if (ended !== false) store.set(keys.ended(code), String(Date.now()));
+  }
+
+  /** Empty a face's room view for good (its content must not outlive the session on a device). */
+  function wipe(id) {
+    var node = document.getElementById(id);
+    if (node) node.textContent = '';
   }
 
   /**
@@ -190,50 +206,13 @@
     observer: N_('Observer'), screen: N_('Screen')
   };
   var CIRCLE_ROLES = ['leader', 'coleader', 'participant'];
-  var LIMITS = { name: 40, title: 80, pitch: 400, sentences: 3, request: 500, card: 500 };
+  // The engine's limits, rendered into the page (rules.TEXT_LIMITS).
+  var LIMITS = JSON.parse(document.documentElement.getAttribute('data-limits') || '{}');
   var GRACE_SECONDS = 90;
 
-  var ERRORS = {
-    bad_request: N_('The request is malformed.'),
-    unknown_event: N_('This event does not exist.'),
-    not_authenticated: N_('This device has no valid token for the room.'),
-    not_leader: N_('Only the leader or co-leader may do this.'),
-    not_main_leader: N_('Only the leader may do this.'),
-    not_in_circle: N_('Only people in the circle may do this.'),
-    not_presenter: N_('Only the presenter may do this.'),
-    not_author: N_('Only its author or a leader may do this.'),
-    presenter_is_silent: N_('The presenter is outside the circle and listens in this phase.'),
-    phase_closed: N_('This phase does not take that kind of contribution.'),
-    session_not_started: N_('The session has not started yet.'),
-    already_started: N_('The session has already started.'),
-    session_ended: N_('The session has ended.'),
-    too_few_people: N_('At least two people must be in the circle to start.'),
-    room_full: N_('The circle is full (12 people).'),
-    no_next_phase: N_('This is the last phase; end the session instead.'),
-    no_previous_phase: N_('This is the first phase.'),
-    already_paused: N_('The timer is already paused.'),
-    not_paused: N_('The timer is not paused.'),
-    vote_open: N_('A vote is open.'),
-    no_vote_open: N_('No vote is open.'),
-    vote_not_closed: N_('The vote has not been closed yet.'),
-    no_tie: N_('There is no tie to break.'),
-    budget_spent: N_('You have used all your votes.'),
-    not_a_candidate: N_('That case is not on the ballot.'),
-    no_vote_to_retract: N_('You have no vote on that case.'),
-    no_nominations: N_('Nobody has nominated a case yet.'),
-    nomination_used: N_('That case is already being discussed.'),
-    too_many_nominations: N_('You have nominated as many cases as allowed.'),
-    not_found: N_('No such item.'),
-    too_many_cards: N_('You have posted as many cards as allowed in this phase.'),
-    too_long: N_('The text is too long.'),
-    empty_text: N_('The text is empty.'),
-    unknown_person: N_('No such person in this room.'),
-    no_case: N_('No case is assigned for this part of the session.'),
-    leader_cannot_leave: N_('Hand leadership to someone else before leaving.'),
-    observers_not_allowed: N_('This room does not take observers.'),
-    room_locked: N_('The leader has closed the room to newcomers.'),
-    rate_limited: N_('Too many attempts; please wait and try again.'),
-    server_error: N_('Something went wrong on the server.'),
+  // Error texts come from the server's catalogue (``errors`` in /i18n/<lang>.json), already in
+  // this language; only the failures the browser itself detects are worded here.
+  var CLIENT_ERRORS = {
     offline: N_('No connection right now. Please try again in a moment.'),
     timeout: N_('The server did not answer in time. Please try again.')
   };
@@ -241,7 +220,8 @@
   function errorText(error) {
     if (!error) return t('Something went wrong.');
     var code = typeof error === 'string' ? error : error.code;
-    if (code && ERRORS[code]) return t(ERRORS[code]);
+    if (code && serverErrors[code]) return serverErrors[code];
+    if (code && CLIENT_ERRORS[code]) return t(CLIENT_ERRORS[code]);
     return t('Something went wrong.');
   }
 
@@ -274,6 +254,42 @@
       node.hidden = false;
     }
   };
+
+  // ------------------------------------------------------------------ screen-reader announcements
+
+  /** Say `text` once through the page's polite live region (#sr-live): each announcement is a
+   * new line added to it (older lines go quietly), so nothing already said is read again. The
+   * projector has no listener: it announces nothing. */
+  var live = { node: null, last: '', at: 0 };
+  function announce(text) {
+    if (!text || FACE === 'screen') return;
+    var node = live.node || (live.node = $('sr-live'));
+    if (!node) return;
+    var now = Date.now();
+    if (text === live.last && now - live.at < 2000) return;
+    live.last = text;
+    live.at = now;
+    node.appendChild(h('p', null, text));
+    while (node.children.length > 3) node.removeChild(node.firstChild);
+  }
+
+  /** What the page says out loud when the room changes: the new phase's title, the timer
+   * paused or running again. The first state a page sees is its starting point, not news. */
+  var heard = { phase: undefined, paused: null };
+  function announceChanges(state) {
+    var running = state.status === 'running' && state.phase;
+    var phase = running ? state.phase.index : state.status;
+    var paused = running && state.timer ? state.timer.paused_remaining !== null && state.timer.paused_remaining !== undefined : null;
+    var first = heard.phase === undefined;
+    var moved = phase !== heard.phase;
+    if (!first && moved && running) {
+      announce(t('Now: {title}', { title: pick(state.phase.title) }));
+    } else if (!first && !moved && paused !== null && heard.paused !== null && paused !== heard.paused) {
+      announce(paused ? t('The timer is paused.') : t('The timer runs again.'));
+    }
+    heard.phase = phase;
+    heard.paused = paused;
+  }
 
   // ------------------------------------------------------------------ clock
 
@@ -407,29 +423,77 @@
     if (timer.duration > 90 && prev > 60 && rem <= 60 && rem > 50) {
       sound.chime('warn');
       vibrate([120, 80, 120]);
+      announce(t('One minute left.'));
     }
     if (prev > 0 && rem <= 0 && rem > -10) {
       sound.chime('zero');
       vibrate([300, 120, 300]);
+      announce(t('Time is up. Overtime begins.'));
     }
   }
 
   // ------------------------------------------------------------------ frame loop
 
+  // Nothing on these pages needs 60 frames a second: the countdown's digits change once a
+  // second and its ring moves a hair in that time. So the faces' tickers run once a second, in
+  // the frame just after the digits change (the clock stays exact to the second boundary), and
+  // not at all while no timer runs (lobby, end); while paused, every 15 s for the projected end.
+  // A new state wakes them at once.
+
   var tickers = [];
-  function onFrame(fn) { tickers.push(fn); }
-  function frame() {
+  var liveTimer = null;
+  var tick = { frame: null, timeout: null };
+  function onFrame(fn) { tickers.push(fn); wakeTickers(); }
+  function runTickers() {
+    tick.frame = null;
     for (var i = 0; i < tickers.length; i++) {
       try { tickers[i](); } catch (e) { if (window.console) console.error(e); }
     }
-    window.requestAnimationFrame(frame);
+    scheduleTickers();
   }
-  window.requestAnimationFrame(frame);
+  function nextTickDelay() {
+    if (!liveTimer) return null;
+    if (liveTimer.paused_remaining !== null && liveTimer.paused_remaining !== undefined) return 15000;
+    var rem = remaining(liveTimer);
+    var frac = rem - Math.floor(rem);
+    return Math.max(20, Math.round(frac * 1000) + 15);
+  }
+  function scheduleTickers() {
+    if (tick.frame !== null || tick.timeout !== null) return;
+    var delay = nextTickDelay();
+    if (delay === null) return;
+    tick.timeout = setTimeout(function () {
+      tick.timeout = null;
+      tick.frame = window.requestAnimationFrame(runTickers);
+    }, delay);
+  }
+  function wakeTickers() {
+    if (tick.timeout !== null) { clearTimeout(tick.timeout); tick.timeout = null; }
+    if (tick.frame === null) tick.frame = window.requestAnimationFrame(runTickers);
+  }
+  function setLiveTimer(state) {
+    liveTimer = state && state.status === 'running' && state.timer ? state.timer : null;
+    wakeTickers();
+  }
 
   // ------------------------------------------------------------------ countdown ring
 
   var RING_R = 45;
   var RING_C = 2 * Math.PI * RING_R;
+
+  /** The time left as a screen reader says it: minutes, seconds under a minute (never
+   * "0 min"), and "paused" while paused. */
+  function spokenTime(rem, paused) {
+    if (rem === null || rem === undefined || isNaN(rem)) return t('No timer');
+    var text;
+    if (rem > 0) {
+      text = rem > 60 ? t('{n} min left', { n: Math.round(rem / 60) }) : t('{n} s left', { n: Math.max(1, Math.ceil(rem - 0.001)) });
+    } else {
+      var over = Math.floor(-rem);
+      text = over >= 60 ? t('Overtime: {n} min', { n: Math.floor(over / 60) }) : t('Overtime: {n} s', { n: over });
+    }
+    return paused ? t('Paused: {time}', { time: text }) : text;
+  }
 
   /** A countdown ring that empties; digits in its centre. Call .update(timer) each frame. */
   function Countdown(extraClass) {
@@ -468,8 +532,7 @@
       }
       var subText = paused ? t('Paused') : (over ? t('overtime') : (timer ? t('left') : ''));
       if (subText !== last.sub) { sub.textContent = subText; last.sub = subText; }
-      var minutes = rem === null ? null : Math.round(Math.abs(rem) / 60);
-      var label = rem === null ? t('No timer') : (over ? t('Overtime: {n} min', { n: minutes }) : t('{n} min left', { n: minutes }));
+      var label = timer ? spokenTime(rem, paused) : t('No timer');
       if (label !== last.label) { node.setAttribute('aria-label', label); last.label = label; }
     }
     return { node: node, update: update };
@@ -502,6 +565,15 @@
     return (state.cases || []).filter(function (c) { return c.number === state.phase.case; })[0] || null;
   }
 
+  /** In a break: the case the next phase works on (it may have been settled by the vote's
+   * runner-up or a tie-break: the room should see it, not guess). */
+  function upcomingCase(state) {
+    if (!state || !state.phase || state.phase.kind !== 'break' || !state.plan) return null;
+    var next = state.plan.phases[state.phase.index + 1];
+    if (!next || !next['case']) return null;
+    return (state.cases || []).filter(function (c) { return c.number === next['case']; })[0] || null;
+  }
+
   // ------------------------------------------------------------------ ring of names
 
   /** Lay out the circle's people around a centre node. The presenter who is outside the
@@ -532,8 +604,8 @@
         class: 'seat seat-' + state_ + (outside ? ' is-empty' : '') + (p.id === opts.me ? ' is-me' : '') + (p.id === presenterId ? ' is-presenter' : '') +
           (p.role === 'leader' || p.role === 'coleader' ? ' is-lead' : '')
       }, h('span', { class: 'seat-dot', 'aria-hidden': 'true' }),
-        opts.names === false || outside ? null : h('span', { class: 'seat-name' }, p.name || '—'));
-      if (outside) seat.setAttribute('aria-label', t('Empty place of the presenter'));
+        opts.names === false || outside ? null : h('span', { class: 'seat-name' }, p.name || '—'),
+        outside ? h('span', { class: 'visually-hidden' }, t('Empty place of the presenter')) : null);
       seat.style.left = x.toFixed(2) + '%';
       seat.style.top = y.toFixed(2) + '%';
       container.appendChild(seat);
@@ -543,8 +615,16 @@
         var away = h('div', { class: 'seat-outside' },
           h('span', { class: 'seat-name' }, p.name || '—'),
           h('span', { class: 'seat-note' }, t('outside the circle')));
-        away.style.left = Math.max(8, Math.min(92, ox)).toFixed(2) + '%';
-        away.style.top = Math.max(3, Math.min(97, oy)).toFixed(2) + '%';
+        if (Math.abs(Math.cos(angle)) > 0.6) {
+          // Near 3 or 9 o'clock there is no room beyond the ring: the name hangs just below the
+          // empty place, between it and the next seat, never over it.
+          away.classList.add('is-below');
+          away.style.left = Math.max(10, Math.min(90, x)).toFixed(2) + '%';
+          away.style.top = (y + 3).toFixed(2) + '%';
+        } else {
+          away.style.left = Math.max(8, Math.min(92, ox)).toFixed(2) + '%';
+          away.style.top = Math.max(3, Math.min(97, oy)).toFixed(2) + '%';
+        }
         container.appendChild(away);
       }
     });
@@ -688,10 +768,16 @@
       if (reason === 'io server disconnect') setTimeout(function () { socket.connect(); }, 1000);
     });
     socket.on('connect_error', function (err) {
-      if (isAuthError(err)) {
+      var over = !!(err && err.data && err.data.code === 'session_ended');
+      if (over || isAuthError(err)) {
         clearTimeout(connectingTimer);
         banner.set(null);
         socket.disconnect();
+        // The room is over for this device, or its token is refused: nothing of it stays here.
+        room.ended = true;
+        if (over && err.data.details && err.data.details.debrief) store.set(keys.debrief(CODE), room.token);
+        forgetRoom(CODE, over);
+        if (over && opts.onEnded) opts.onEnded(null);
         if (opts.onAuthFail) opts.onAuthFail();
         return;
       }
@@ -716,20 +802,25 @@
       if (!state.waiting) withFormat(state, room.format);
       if (state.status === 'ended' && !room.ended) {
         room.ended = true;
-        forgetRoom(CODE);
+        if (room.me && (room.me.role === 'leader' || room.me.role === 'coleader')) store.set(keys.debrief(CODE), room.token);
+        forgetRoom(CODE, true);
         banner.set(null);
         setTimeout(function () { socket.disconnect(); }, 200);
         if (opts.onEnded) opts.onEnded(state);
       }
+      announceChanges(state);
       if (opts.onState) opts.onState(state);
+      setLiveTimer(state);
     }
 
     function setMe(me) {
       if (!me) return;
       var before = room.me;
       room.me = me;
-      if (opts.onMe) opts.onMe(me);
+      // A new role (a latecomer let in, a co-leader made) changes what this connection hears:
+      // ask for the format and the state first, so no rendering of the old state can stop it.
       if (before && before.role !== me.role) doSync();
+      if (opts.onMe) opts.onMe(me);
     }
 
     function doSync() {
@@ -1020,17 +1111,17 @@
   window.Krug = {
     LANG: LANG, CODE: CODE, FACE: FACE, LIMITS: LIMITS, CARD_KINDS: CARD_KINDS,
     NOMINATION_KINDS: NOMINATION_KINDS, CIRCLE_ROLES: CIRCLE_ROLES, KIND_LABEL: KIND_LABEL,
-    KIND_PLURAL: KIND_PLURAL, ROLE_LABEL: ROLE_LABEL, ERRORS: ERRORS,
+    KIND_PLURAL: KIND_PLURAL, ROLE_LABEL: ROLE_LABEL,
     t: t, N_: N_, pick: pick, ready: i18nReady,
     h: h, s: s, clear: clear, setText: setText, show: show, $: $, patch: patch,
-    store: store, keys: keys, forgetRoom: forgetRoom, clientId: clientId,
+    store: store, keys: keys, forgetRoom: forgetRoom, wipe: wipe, clientId: clientId,
     familyOf: familyOf, setFamily: setFamily, errorText: errorText,
     toast: toast, banner: banner, clock: clock, serverNow: serverNow, remaining: remaining,
-    formatClock: formatClock, formatTimeOfDay: formatTimeOfDay,
+    formatClock: formatClock, formatTimeOfDay: formatTimeOfDay, spokenTime: spokenTime, announce: announce,
     sound: sound, soundButton: soundButton, vibrate: vibrate, onFrame: onFrame,
     Countdown: Countdown, PlanBar: PlanBar, planStatus: planStatus, renderRing: renderRing,
     inCircle: inCircle, peopleById: peopleById, nameOf: nameOf, presence: presence,
-    currentCase: currentCase, connect: connect, confirm: confirmDialog, copyText: copyText,
+    currentCase: currentCase, upcomingCase: upcomingCase, connect: connect, confirm: confirmDialog, copyText: copyText,
     bindCounter: bindCounter, countSentences: countSentences, Pager: Pager, themeButton: themeButton
   };
 })();

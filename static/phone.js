@@ -48,18 +48,34 @@
     setTimeout(function () { if (!joinName.value) joinName.focus(); }, 50);
   }
 
-  function joinError_(text, offerObserver) {
+  /** Show a join error; `field` (the name or the consent box) is marked invalid and described by it. */
+  function joinError_(text, offerObserver, field) {
     setText(joinError, text);
     show(joinError, true);
     show(joinAsObserver, !!offerObserver);
+    markInvalid(field || null);
   }
+
+  function markInvalid(field) {
+    [joinName, $('join-consent')].forEach(function (input) {
+      if (input === field) {
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-describedby', 'join-error');
+      } else {
+        input.removeAttribute('aria-invalid');
+        input.removeAttribute('aria-describedby');
+      }
+    });
+  }
+  joinName.addEventListener('input', function () { if (joinName.value.trim()) markInvalid(null); });
+  $('join-consent').addEventListener('change', function () { if ($('join-consent').checked) markInvalid(null); });
 
   function join(observer) {
     var name = joinName.value.trim();
     show(joinAsObserver, false);
-    if (!name) { joinError_(t('Please write your name.')); joinName.focus(); return; }
+    if (!name) { joinError_(t('Please write your name.'), false, joinName); joinName.focus(); return; }
     if (!$('join-consent').checked) {
-      joinError_(t('Please confirm that you will keep what is said here confidential.'));
+      joinError_(t('Please confirm that you will keep what is said here confidential.'), false, $('join-consent'));
       $('join-consent').focus();
       return;
     }
@@ -75,21 +91,22 @@
         K.store.remove(K.keys.ended(CODE));
         K.store.set(K.keys.token(CODE), data.token);
         show(joinError, false);
+        markInvalid(null);
         connectWith(data.token);
         return;
       }
       var code = data.error && data.error.code;
       if (code === 'room_full') {
-        joinError_(t('The circle is full (12 people).') + ' ' + t('You can still join as an observer in the outer circle.'), true);
+        joinError_(K.errorText('room_full') + ' ' + t('You can still join as an observer in the outer circle.'), true);
       } else if (code === 'session_ended') {
         K.forgetRoom(CODE);
         showOnly('p-ended');
       } else if (code === 'not_found') {
         joinError_(t('No room with this code.'));
       } else if (code === 'observers_not_allowed') {
-        joinError_(t('This room does not take observers.'));
+        joinError_(K.errorText('observers_not_allowed'));
       } else if (code === 'room_locked') {
-        joinError_(t('The leader has closed the room to newcomers.'));
+        joinError_(K.errorText('room_locked'));
       } else if (code === 'rate_limited') {
         joinError_(t('Too many attempts. Please wait {n} seconds and try again.', { n: (data.error.details || {}).retry_after || 60 }));
       } else {
@@ -118,7 +135,13 @@
       token: token,
       onState: function (s) { state = s; render(); },
       onMe: function (m) { me = m; render(); },
-      onEnded: function () { $('note-text').value = ''; mine = []; },
+      onEnded: function () {
+        // Nothing typed in the room stays on this phone, not even in the page's hidden parts.
+        $('note-text').value = '';
+        mine = [];
+        K.wipe('p-room');
+        showOnly('p-ended');
+      },
       onAuthFail: function () {
         K.store.remove(K.keys.token(CODE));
         room = null;
@@ -190,6 +213,11 @@
       setText($('p-problem-text'), t('The session has already started. The leader will let you in; this page opens by itself.'));
       return;
     }
+    if (state.waiting) {
+      // Let in: the room's format and state are on their way (the sync after the new role).
+      showOnly('p-loading');
+      return;
+    }
     showOnly('p-room');
     var phase = state.phase;
     var live = running() && phase;
@@ -221,8 +249,20 @@
 
   // --- the presenter's own copy of their case (only theirs; nothing after the end)
 
+  // Phases of one's own case in which the group has not yet given anything back.
+  var BEFORE_RETURN = ['presentation', 'request', 'questions', 'hypotheses', 'advice', 'discussion'];
+
+  function exportable() {
+    if (!running() || !(me.presenter_of || []).length) return false;
+    var phase = state.phase;
+    return !((me.presenter_of || []).indexOf(phase['case']) !== -1 && BEFORE_RETURN.indexOf(phase.kind) !== -1);
+  }
+
   function renderExport() {
-    show($('p-export'), running() && (me.presenter_of || []).length > 0);
+    var visible = exportable();
+    show($('p-export'), visible);
+    // "Include my private note" only when there is a note to include.
+    show($('export-note-row'), visible && !!noteText.value.trim());
   }
 
   $('export-btn').addEventListener('click', function () {
@@ -264,7 +304,21 @@
       show($('p-clock'), false);
     }
     var kase = live ? K.currentCase(state) : null;
+    var upcoming = live && !kase ? K.upcomingCase(state) : null;
     var box = $('p-case');
+    if (upcoming) {
+      show(box, true);
+      K.patch(box, ['next', upcoming, me.person, K.LANG, state.people.map(function (p) { return p.name; })], function () {
+        return [
+          h('span', { class: 'label' }, t('After the break')),
+          h('span', { class: 'p-case-title' }, upcoming.title ? t('Case {n}: {title}', { n: upcoming.number, title: upcoming.title })
+            : t('Case {n}', { n: upcoming.number })),
+          h('span', { class: 'p-case-who' }, upcoming.presenter === me.person ? t('Your case') :
+            (upcoming.presenter ? t('Presenter: {name}', { name: K.nameOf(state, upcoming.presenter) }) : t('The leaders choose the case.')))
+        ];
+      });
+      return;
+    }
     show(box, !!(kase && (kase.title || kase.presenter)));
     if (kase) {
       K.patch(box, [kase, me.presenter_of, K.LANG, state.phase.kind, state.people.map(function (p) { return p.name; })], function () {
@@ -285,6 +339,9 @@
     show($('p-lobby'), lobby);
     if (!lobby) return;
     setText($('p-lobby-title'), me.name ? t('You are in, {name}.', { name: me.name }) : t('You are in.'));
+    // The leader is not told to wait for the leader.
+    setText($('p-lobby-wait'), isLeading() ? t('You lead this session: start it from the console when everyone is here.')
+      : t('Waiting for the leader to start.'));
     var circle = state.people.filter(K.inCircle);
     K.renderRing($('p-ring'), state, { names: false, me: me.person, rx: 42, ry: 42 });
     setText($('p-ring-count'), String(circle.length));
@@ -294,7 +351,10 @@
           h('span', { class: 'chip-dot', 'aria-hidden': 'true' }),
           p.name || '—',
           p.role === 'leader' || p.role === 'coleader' ? h('span', { class: 'chip-tag' }, t(K.ROLE_LABEL[p.role])) : null,
-          p.id === me.person ? h('span', { class: 'chip-tag' }, t('you')) : null);
+          p.id === me.person ? h('span', { class: 'chip-tag' }, t('you')) : null,
+          // Presence in words too, not by the dot's colour alone.
+          K.presence(p) === 'away' ? h('span', { class: 'chip-tag' }, t('away')) : null,
+          K.presence(p) === 'reconnecting' ? h('span', { class: 'chip-tag' }, t('reconnecting…')) : null);
       });
     });
     var observers = state.people.filter(function (p) { return p.role === 'observer'; });
@@ -311,8 +371,8 @@
   $('request-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var text = requestText.value.trim();
-    if (!text) { K.toast(t('The text is empty.'), 'error'); return; }
-    if (text.length > LIMITS.request) { K.toast(t('The text is too long.'), 'error'); return; }
+    if (!text) { K.toast(K.errorText('empty_text'), 'error'); return; }
+    if (text.length > LIMITS.request) { K.toast(K.errorText('too_long'), 'error'); return; }
     $('request-btn').disabled = true;
     room.send('set_request', { text: text }).then(function (ack) {
       $('request-btn').disabled = false;
@@ -356,7 +416,8 @@
     } else if (vote.open) {
       budgetText = t('{n} people have voted', { n: vote.voters });
     } else if (!vote.revealed) {
-      budgetText = t('The vote is closed. The leader will show the results.');
+      budgetText = isLeading() ? t('The vote is closed. Reveal the results from the console.')
+        : t('The vote is closed. The leader will show the results.');
     }
     setText($('p-vote-budget'), budgetText);
 
@@ -404,14 +465,14 @@
       });
     });
 
-    K.patch($('p-vote-result'), [vote.revealed, vote.winner, vote.tie, vote['case'], K.LANG], function () {
+    K.patch($('p-vote-result'), [vote.revealed, vote.winner, vote.tie, vote['case'], K.LANG, isLeading()], function () {
       if (!vote.revealed) return null;
       if (vote.winner) {
         var n = nominationById(vote.winner);
         return h('p', { class: 'vote-winner' }, t('Case {n}: {title}', { n: vote['case'], title: n ? n.title : '' }),
           n && n.by === me.person ? h('strong', { class: 'vote-winner-me' }, ' ' + t('This is your case. You will present it.')) : null);
       }
-      if (vote.tie) return h('p', { class: 'vote-winner' }, t('A tie: the leader decides.'));
+      if (vote.tie) return h('p', { class: 'vote-winner' }, isLeading() ? t('A tie: choose the case in the console.') : t('A tie: the leader decides.'));
       return null;
     });
   }
@@ -445,7 +506,7 @@
     var title = nomTitle.value.trim();
     var pitch = nomPitch.value.trim();
     if (!title) { K.toast(t('Please give the case a short title.'), 'error'); nomTitle.focus(); return; }
-    if (title.length > LIMITS.title || pitch.length > LIMITS.pitch) { K.toast(t('The text is too long.'), 'error'); return; }
+    if (title.length > LIMITS.title || pitch.length > LIMITS.pitch) { K.toast(K.errorText('too_long'), 'error'); return; }
     if (K.countSentences(pitch) > LIMITS.sentences) {
       K.toast(t('A pitch has at most 3 sentences.'), 'error');
       nomPitch.focus();
@@ -527,8 +588,8 @@
   $('compose-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var text = composeText.value.trim();
-    if (!text) { K.toast(t('The text is empty.'), 'error'); composeText.focus(); return; }
-    if (text.length > LIMITS.card) { K.toast(t('The text is too long.'), 'error'); return; }
+    if (!text) { K.toast(K.errorText('empty_text'), 'error'); composeText.focus(); return; }
+    if (text.length > LIMITS.card) { K.toast(K.errorText('too_long'), 'error'); return; }
     if (!composeKind || !room || !room.outbox) return;
     room.outbox.add('post_card', { kind: composeKind, text: text });
     composeText.value = '';
@@ -573,16 +634,32 @@
   noteText.addEventListener('input', function () {
     clearTimeout(noteTimer);
     noteTimer = setTimeout(function () { K.store.set(NOTE_KEY, noteText.value); }, 300);
+    if (state && me && state.status !== 'ended') renderExport();
   });
   window.addEventListener('pagehide', function () {
     if (state && state.status !== 'ended' && noteText.value) K.store.set(NOTE_KEY, noteText.value);
   });
 
   function renderNote() {
-    show($('p-note'), !!me.silent);
+    // Silent, the presenter writes it; back in the circle and afterwards it stays at hand.
+    var back = isPresenterNow() && ['presenter_return', 'decision'].indexOf(state.phase.kind) !== -1;
+    show($('p-note'), !!me.silent || ((back || exportable()) && !!noteText.value.trim()));
   }
 
   // --- the cards of this phase (live), with my unsent ones on top
+  //
+  // Keyed: a card's item is made once and kept while the list changes around it, so a screen
+  // reader is not walked through the whole list again; a new card from someone else is said
+  // once through the live region. A new phase (or language) starts a new list, quietly.
+
+  var cardItems = {};
+  var cardListKey = null;
+
+  function cardItem(text, meta, cls) {
+    // The text and who wrote it are two things: a pause between them when read out.
+    return h('li', { class: cls }, h('span', { class: 'card-text' }, text),
+      h('span', { class: 'visually-hidden' }, ' — '), h('span', { class: 'card-meta' }, meta));
+  }
 
   function renderPosts() {
     if (!state || !me) return;
@@ -593,30 +670,96 @@
     var heading = kinds.map(function (k) { return t(K.KIND_PLURAL[k]); }).join(' · ');
     setText($('p-cards-title'), heading);
     // Co-leaders receive hidden cards too; the phone shows what the circle sees.
-    var cards = state.cards.filter(function (c) { return kinds.indexOf(c.kind) !== -1 && !c.hidden; }).slice().reverse();
+    var cards = state.cards.filter(function (c) { return kinds.indexOf(c.kind) !== -1 && !c.hidden && !c.held; }).slice().reverse();
+    cards = presenterFirst(cards);
+    var withheld = renderWithheld(kinds);
     var pending = room && room.outbox ? room.outbox.pending().filter(function (it) {
       return it.event === 'post_card' && kinds.indexOf(it.payload.kind) !== -1;
     }) : [];
     var known = {};
-    cards.forEach(function (c) { known[c.cid] = true; });
+    cards.concat(withheld).forEach(function (c) { known[c.cid] = true; });
     pending = pending.filter(function (it) { return !known[it.id]; });
-    K.patch($('p-card-list'), [cards, pending.map(function (p) { return p.id; }), mine.length, K.LANG, kinds.length,
-      state.people.map(function (p) { return p.name; })], function () {
-      var items = pending.map(function (it) {
-        return h('li', { class: 'card is-mine is-pending' },
-          h('span', { class: 'card-text' }, it.payload.text),
-          h('span', { class: 'card-meta' }, t('Sending…')));
-      });
-      cards.forEach(function (c) {
-        var own = c.by ? c.by === me.person : mine.indexOf(c.cid) !== -1;
-        var who = c.by ? (own ? t('you') : K.nameOf(state, c.by)) : (own ? t('you (anonymous to others)') : t('anonymous'));
-        items.push(h('li', { class: 'card card-' + c.kind + (own ? ' is-mine' : '') },
-          h('span', { class: 'card-text' }, c.text),
-          h('span', { class: 'card-meta' }, (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + ' · ' : '') + who)));
-      });
-      if (!items.length) items.push(h('li', { class: 'muted small empty' }, t('Nothing here yet.')));
-      return items;
+
+    var list = $('p-card-list');
+    var listKey = [state.phase.index, kinds.join(','), K.LANG].join('|');
+    var fresh = listKey !== cardListKey;
+    if (fresh) { K.clear(list); cardItems = {}; cardListKey = listKey; }
+
+    var wanted = pending.map(function (it) {
+      return { key: 'p:' + it.id, sig: it.payload.text, build: function () {
+        return cardItem(it.payload.text, t('Sending…'), 'card is-mine is-pending');
+      } };
     });
+    cards.forEach(function (c) {
+      var own = c.by ? c.by === me.person : mine.indexOf(c.cid) !== -1;
+      var who = c.by ? (own ? t('you') : K.nameOf(state, c.by)) : (own ? t('you (anonymous to others)') : t('anonymous'));
+      var meta = (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + ' · ' : '') + who;
+      wanted.push({ key: 'c:' + c.id, sig: c.text + '\n' + meta + '\n' + own, own: own, text: c.text, build: function () {
+        return cardItem(c.text, meta, 'card card-' + c.kind + (own ? ' is-mine' : ''));
+      }, spoken: t(K.KIND_LABEL[c.kind]) + ': ' + c.text + (c.by ? ' — ' + who : '') });
+    });
+    if (!wanted.length) {
+      wanted.push({ key: 'empty', sig: '', build: function () { return h('li', { class: 'muted small empty' }, t('Nothing here yet.')); } });
+    }
+
+    var keep = {};
+    wanted.forEach(function (w) { keep[w.key] = true; });
+    Object.keys(cardItems).forEach(function (key) {
+      if (!keep[key]) { list.removeChild(cardItems[key].node); delete cardItems[key]; }
+    });
+    var prev = null;
+    wanted.forEach(function (w) {
+      var item = cardItems[w.key];
+      if (item && item.sig !== w.sig) {
+        var again = w.build();
+        list.replaceChild(again, item.node);
+        item = cardItems[w.key] = { node: again, sig: w.sig, own: w.own, text: w.text };
+      }
+      if (!item) {
+        item = cardItems[w.key] = { node: w.build(), sig: w.sig, own: w.own, text: w.text };
+        if (!fresh && w.spoken && !w.own) K.announce(w.spoken);
+      }
+      var at = prev ? prev.nextSibling : list.firstChild;
+      if (at !== item.node) list.insertBefore(item.node, at);
+      prev = item.node;
+    });
+  }
+
+  /** When the presenter returns, what they post leads, above the cards of the discussion. */
+  function presenterFirst(cards) {
+    var posts = state.phase.posts || {};
+    var lead = cards.filter(function (c) { return posts[c.kind] === 'presenter'; });
+    if (!lead.length) return cards;
+    return lead.concat(cards.filter(function (c) { return posts[c.kind] !== 'presenter'; }));
+  }
+
+  /** My own cards the room does not see (held for the leader's release, or hidden by a leader),
+   * from my own view only: said where they are, so nobody posts one again. Returns them. */
+  var withheldKnown = null;
+  function renderWithheld(kinds) {
+    var withheld = (me.withheld || []).filter(function (c) { return kinds.indexOf(c.kind) !== -1; });
+    var list = $('p-withheld');
+    show(list, withheld.length > 0);
+    if (withheldKnown !== null) {
+      withheld.forEach(function (c) {
+        if (c.hidden && !withheldKnown[c.id]) {
+          K.toast(t('A leader has hidden your card. Only the leaders see it now.'), 'info');
+          K.announce(t('A leader has hidden your card. Only the leaders see it now.'));
+        }
+      });
+    }
+    withheldKnown = {};
+    withheld.forEach(function (c) { if (c.hidden) withheldKnown[c.id] = true; });
+    K.patch(list, [withheld, K.LANG, kinds.length], function () {
+      return withheld.map(function (c) {
+        var why = c.hidden ? t('Hidden by the leader: only the leaders see it. No need to send it again.')
+          : t('Waiting for the leader: the screen and the others see it once it is released.');
+        return h('li', { class: 'card card-' + c.kind + ' is-mine ' + (c.hidden ? 'is-hidden-mine' : 'is-held') },
+          h('span', { class: 'card-text' }, c.text),
+          h('span', { class: 'card-meta' }, (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + ' · ' : '') + why));
+      });
+    });
+    return withheld;
   }
 
   // ------------------------------------------------------------------ clock

@@ -20,16 +20,19 @@
   var state = null;
   var seenCards = null;
   var lastPhaseKey = null;
+  var bigVote = false;
 
   K.themeButton($('theme-btn'), 'krug:theme:screen', 'dark');
   K.soundButton($('sound-btn'));
 
   var countdown = K.Countdown('cd-screen');
   $('s-clock').appendChild(countdown.node);
+  // A big vote takes the whole width: then the countdown sits small in the header.
+  var headCountdown = K.Countdown('cd-head');
+  $('s-head-clock').appendChild(headCountdown.node);
   var plan = K.PlanBar('plan-screen');
   $('s-plan').appendChild(plan.node);
   var wallPager = K.Pager($('s-wall-viewport'), $('s-wall-track'), $('s-wall-pager'), 12000);
-  var votePager = K.Pager($('s-vote-viewport'), $('s-noms'), $('s-vote-pager'), 12000);
 
   // ------------------------------------------------------------------ corner tools
 
@@ -50,17 +53,40 @@
   document.addEventListener('fullscreenchange', renderFs);
   K.ready.then(renderFs);
 
-  // Keep the projector awake (needs a secure context: localhost or HTTPS).
+  // Keep the projector awake (needs a secure context: localhost or HTTPS). Where the browser
+  // cannot (plain http on a LAN), the lobby says so and what to do instead.
   var wakeLock = null;
+  function wakeUnavailable(unavailable) { show($('s-wake'), unavailable); }
   function requestWake() {
-    if (!('wakeLock' in navigator) || document.visibilityState !== 'visible' || wakeLock) return;
+    if (!('wakeLock' in navigator)) { wakeUnavailable(true); return; }
+    if (document.visibilityState !== 'visible' || wakeLock) return;
     navigator.wakeLock.request('screen').then(function (lock) {
       wakeLock = lock;
+      wakeUnavailable(false);
       lock.addEventListener('release', function () { wakeLock = null; });
-    }).catch(function () { wakeLock = null; });
+    }).catch(function (err) {
+      wakeLock = null;
+      // Refused outright (not merely asked too early, before a click): nothing keeps it awake.
+      if (!err || err.name !== 'NotAllowedError' || !window.isSecureContext) wakeUnavailable(true);
+    });
   }
   document.addEventListener('visibilitychange', requestWake);
   requestWake();
+
+  // One click opens the screen as it should run: sound on (browsers need a click for it),
+  // full screen, kept awake.
+  // Offered in the lobby, where the projector is set up; later the corner tools (the sound
+  // button stays in sight while off) do the same without covering the phase.
+  var startBtn = $('screen-start');
+  var started = false;
+  startBtn.addEventListener('click', function () {
+    started = true;
+    K.sound.setMuted(false);
+    if (root.requestFullscreen && !document.fullscreenElement) root.requestFullscreen().catch(function () {});
+    requestWake();
+    startBtn.hidden = true;
+    setTimeout(function () { K.sound.chime('warn'); }, 120);
+  });
 
   // Hide the pointer and the corner tools when nobody moves the mouse.
   var idleTimer = null;
@@ -79,6 +105,7 @@
 
   function render() {
     if (!state) return;
+    show(startBtn, !started && state.status === 'lobby');
     if (state.status === 'ended') { K.setFamily(null); showOnly('s-ended'); return; }
     if (state.status === 'lobby') { K.setFamily(null); showOnly('s-lobby'); renderLobby(); return; }
     showOnly('s-run');
@@ -118,12 +145,15 @@
     var showVote = phase.kind === 'vote' || !!(state.vote && state.vote.open) ||
       (phase.kind === 'break' && state.vote && state.vote['case'] > 1);
     var showWall = kinds.length > 0 && !showVote;
+    bigVote = showVote && voteList().length > 4;
+    $('s-run').classList.toggle('has-big-vote', bigVote);
     var right = $('s-right');
     right.classList.toggle('has-wall', showWall);
     right.classList.toggle('has-vote', showVote);
     right.classList.toggle('is-quiet', !showWall && !showVote);
 
     renderCase(showWall || showVote);
+    renderNextCase(showVote);
     renderPrompts();
     show($('s-vote'), showVote);
     if (showVote) renderVote();
@@ -133,13 +163,30 @@
     if (lastPhaseKey !== phase.key) {
       lastPhaseKey = phase.key;
       seenCards = null;
-      setTimeout(function () { wallPager.refresh(true); votePager.refresh(true); }, 30);
+      setTimeout(function () { wallPager.refresh(true); }, 30);
     }
   }
 
   function renderCase(compact) {
     var kase = K.currentCase(state);
     var box = $('s-case');
+    var upcoming = !kase ? K.upcomingCase(state) : null;
+    box.classList.toggle('is-upcoming', !!upcoming);
+    if (upcoming) {
+      // The break: which case comes next and who presents it, or that it is still open.
+      show(box, true);
+      box.classList.remove('is-compact');
+      box.classList.toggle('is-large', !compact);
+      K.patch(box, ['next', upcoming, K.LANG, state.people.map(function (p) { return [p.id, p.name]; })], function () {
+        return h('p', { class: 's-case-head' },
+          h('span', { class: 's-case-kicker' }, t('After the break')),
+          h('span', { class: 's-case-title' }, upcoming.title ? t('Case {n}: {title}', { n: upcoming.number, title: upcoming.title })
+            : t('Case {n}', { n: upcoming.number })),
+          h('span', { class: 's-case-who' }, upcoming.presenter ? t('Presenter: {name}', { name: K.nameOf(state, upcoming.presenter) })
+            : t('The leaders choose the case.')));
+      });
+      return;
+    }
     show(box, !!kase);
     if (!kase) return;
     box.classList.toggle('is-large', !compact);
@@ -172,6 +219,23 @@
     });
   }
 
+  /** Between cases: the next case, when it came without a vote of its own (runner-up, or the leader's choice). */
+  function renderNextCase(showVote) {
+    var line = $('s-next-case');
+    var next = null;
+    // Only where the vote itself is not on the wall: the vote's own cards already say which case.
+    if (state.phase['case'] === null && !showVote) {
+      var done = {};
+      state.plan.phases.forEach(function (p, i) { if (p['case'] && i <= state.phase.index) done[p['case']] = true; });
+      next = state.cases.filter(function (c) { return !done[c.number] && c.title && (c.source === 'runner_up' || c.source === 'leader'); })[0] || null;
+    }
+    var text = '';
+    if (next && next.source === 'runner_up') text = t('Case {n}: “{title}”, the runner-up of the vote.', { n: next.number, title: next.title });
+    else if (next) text = t('Case {n}: “{title}”, chosen by the leader.', { n: next.number, title: next.title });
+    setText(line, text);
+    show(line, !!text);
+  }
+
   function renderPrompts() {
     var prompts = state.phase.reflection || [];
     var list = $('s-prompts');
@@ -181,54 +245,90 @@
     });
   }
 
-  function renderVote() {
+  /** The candidates the screen shows: the vote's, or the cases put forward before one opens. */
+  function voteList() {
     var vote = state.vote;
     var byId = {};
     state.nominations.forEach(function (n) { byId[n.id] = n; });
-    var list;
-    if (vote) list = vote.candidates.map(function (id) { return byId[id]; }).filter(Boolean);
-    else list = state.nominations.filter(function (n) { return !n['case']; });
+    if (vote) return vote.candidates.map(function (id) { return byId[id]; }).filter(Boolean);
+    return state.nominations.filter(function (n) { return !n['case']; });
+  }
+
+  /** Every candidate (up to 12) with its bar on one screen: the winner first, tied ones
+   * together, no pages. Two columns beyond four; the titles shrink a little if still needed. */
+  function renderVote() {
+    var vote = state.vote;
+    var list = voteList();
+    var revealed = !!(vote && vote.revealed && vote.tallies);
+    var undecided = revealed && !vote.winner && vote.tie ? vote.tie : [];
+    var rows = list.map(function (n) { return { n: n, votes: revealed ? (vote.tallies[n.id] || 0) : null }; });
+    if (revealed) {
+      rows.sort(function (a, b) {
+        return (b.votes - a.votes) || ((b.n.id === vote.winner) - (a.n.id === vote.winner)) ||
+          ((undecided.indexOf(b.n.id) !== -1) - (undecided.indexOf(a.n.id) !== -1));
+      });
+    }
     var head;
     if (!vote) head = list.length ? t('Cases put forward: {n}', { n: list.length }) : t('Who has a case? Put it forward from your phone.');
     else if (vote.open) head = t('The vote is open · {n} people have voted', { n: vote.voters });
     else if (!vote.revealed) head = t('The vote is closed · {n} people voted', { n: vote.voters });
-    else if (vote.winner) head = t('Case {n}: {title}', { n: vote['case'], title: byId[vote.winner] ? byId[vote.winner].title : '' });
-    else head = t('A tie: the leader decides.');
+    else if (vote.winner) {
+      var won = list.filter(function (n) { return n.id === vote.winner; })[0];
+      head = t('Case {n}: {title}', { n: vote['case'], title: won ? won.title : '' });
+    } else head = t('A tie: the leader decides.');
     setText($('s-vote-head'), head);
     $('s-vote-head').classList.toggle('is-result', !!(vote && vote.revealed));
 
-    var sig = [list, vote, K.LANG, state.people.map(function (p) { return [p.id, p.name]; })];
-    K.patch($('s-noms'), sig, function () {
-      var rows = list.map(function (n) { return { n: n, votes: vote && vote.revealed && vote.tallies ? (vote.tallies[n.id] || 0) : null }; });
-      if (vote && vote.revealed) {
-        rows.sort(function (a, b) {
-          return (b.votes - a.votes) || ((b.n.id === vote.winner) - (a.n.id === vote.winner));
-        });
-      }
+    var many = rows.length > 4;
+    var track = $('s-noms');
+    track.classList.toggle('is-many', many);
+    track.style.setProperty('--rows', String(many ? Math.ceil(rows.length / 2) : rows.length));
+    var sig = [rows.map(function (r) { return [r.n.id, r.n.title, r.n.pitch, r.n.by, r.n['case'], r.votes]; }),
+      vote && [vote.revealed, vote.winner, undecided, vote['case']], K.LANG, state.people.map(function (p) { return [p.id, p.name]; })];
+    K.patch(track, sig, function () {
       var max = rows.reduce(function (m, r) { return Math.max(m, r.votes || 0); }, 0);
       return rows.map(function (row) {
         var n = row.n;
-        var winner = vote && vote.revealed && vote.winner === n.id;
-        var assigned = n['case'] && vote && vote.revealed ? n['case'] : null;
-        var li = h('li', { class: 's-nom' + (winner ? ' is-winner' : '') },
+        var winner = revealed && vote.winner === n.id;
+        var tied = undecided.indexOf(n.id) !== -1;
+        var assigned = n['case'] && revealed ? n['case'] : null;
+        var li = h('li', { class: 's-nom' + (winner ? ' is-winner' : '') + (tied ? ' is-tied' : '') },
           h('p', { class: 's-nom-title' }, n.title,
-            assigned ? h('span', { class: 'tag tag-case' }, t('Case {n}', { n: assigned })) : null),
-          n.pitch ? h('p', { class: 's-nom-pitch' }, n.pitch) : null,
+            assigned ? h('span', { class: 'tag tag-case' }, t('Case {n}', { n: assigned })) : null,
+            tied ? h('span', { class: 'tag tag-tie' }, t('tied')) : null),
+          n.pitch && !many ? h('p', { class: 's-nom-pitch' }, n.pitch) : null,
           h('p', { class: 's-nom-by' }, K.nameOf(state, n.by)));
         if (row.votes !== null) {
           var bar = h('span', { class: 'tally-bar' });
           bar.style.width = (max ? (row.votes / max) * 100 : 0).toFixed(0) + '%';
-          li.appendChild(h('p', { class: 'tally' }, h('span', { class: 'tally-track' }, bar),
+          li.appendChild(h('p', { class: 'tally' }, h('span', { class: 'tally-track', 'aria-hidden': 'true' }, bar),
             h('span', { class: 'tally-n' }, String(row.votes))));
         }
         return li;
       });
     });
-    setTimeout(function () { votePager.refresh(false); }, 30);
+    fitVote();
   }
+
+  /** Shrink the candidates' type in steps until all of them fit the space left. */
+  function fitVote() {
+    var viewport = $('s-vote-viewport');
+    var track = $('s-noms');
+    if (!viewport || viewport.offsetParent === null) return;
+    var fit = 1;
+    track.style.setProperty('--fit', '1');
+    while (fit > 0.6 && (track.scrollHeight > viewport.clientHeight + 1 || track.scrollWidth > viewport.clientWidth + 1)) {
+      fit = Math.round((fit - 0.05) * 100) / 100;
+      track.style.setProperty('--fit', String(fit));
+    }
+  }
+  window.addEventListener('resize', function () { if (state && state.status === 'running') fitVote(); });
 
   function renderWall(kinds) {
     var cards = state.cards.filter(function (c) { return kinds.indexOf(c.kind) !== -1; }).slice().reverse();
+    // When the presenter returns, their response leads the wall, ahead of the discussion's thoughts.
+    var lead = cards.filter(function (c) { return c.kind === 'response'; });
+    if (lead.length) cards = lead.concat(cards.filter(function (c) { return c.kind !== 'response'; }));
     var fresh = false;
     var known = seenCards || {};
     var firstPass = seenCards === null;
@@ -241,7 +341,9 @@
         var isNew = !firstPass && !known[c.id];
         if (isNew) fresh = true;
         var len = c.text.length;
-        return h('li', { class: 'wall-card card-' + c.kind + (len > 150 ? ' is-wide' : '') + (len > 320 ? ' is-long' : '') + (isNew ? ' is-new' : '') },
+        var response = c.kind === 'response';
+        return h('li', { class: 'wall-card card-' + c.kind + (len > 150 || response ? ' is-wide' : '') + (len > 320 ? ' is-long' : '') +
+          (response ? ' is-response' : '') + (isNew ? ' is-new' : '') },
           h('p', { class: 'wall-text' }, c.text),
           c.by || kinds.length > 1 ? h('p', { class: 'wall-by' },
             (kinds.length > 1 ? t(K.KIND_LABEL[c.kind]) + (c.by ? ' · ' : '') : '') + (c.by ? K.nameOf(state, c.by) : '')) : null);
@@ -256,7 +358,8 @@
 
   K.onFrame(function () {
     if (!state || state.status !== 'running') return;
-    countdown.update(state.timer);
+    if (bigVote) headCountdown.update(state.timer);
+    else countdown.update(state.timer);
     plan.update(state);
   });
 
@@ -280,6 +383,7 @@
       outbox: false,
       onState: function (s) { state = s; render(); },
       onMe: function () {},
+      onEnded: function () { K.wipe('s-run'); K.wipe('s-lobby'); showOnly('s-ended'); },
       onAuthFail: function () {
         K.store.remove(K.keys.screen(CODE));
         if (K.store.get(K.keys.ended(CODE))) showOnly('s-ended');

@@ -1,11 +1,55 @@
-"""Shared fixtures: live servers, clients, and the service gate for PostgreSQL/Redis tests."""
+"""Shared fixtures: the app in-process (as in flask's tutorial), live servers, clients, and the
+service gate for PostgreSQL/Redis tests."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
-from .live import Client, LiveServer
+from bench.live import LiveServer
+from config import TestConfig
+from facilitation import create_app
+from facilitation.persistence.schema import upgrade_database
+
+from .live import Client
+
+
+@pytest.fixture
+def database_path(tmp_path) -> Path:
+    """The test's own SQLite file."""
+    return tmp_path / "krug.sqlite3"
+
+
+@pytest.fixture
+def database_url(database_path) -> str:
+    """The test's SQLite file, migrated to the newest schema."""
+    url = f"sqlite:///{database_path}"
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build the app on the test's database; keyword arguments override settings of the test
+    configuration."""
+
+    def make(**overrides: object):
+        return create_app(TestConfig(DATABASE_URL=database_url, **overrides))
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    """The app with the test configuration; a module may override this fixture for its settings."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client of ``app``."""
+    return app.test_client()
 
 
 @pytest.fixture
@@ -49,4 +93,4 @@ def require_service(name: str, reason: str) -> None:
     """Skip on a laptop without the service; in CI a missing service is a failure."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{name} is required in CI but unavailable: {reason}")
-    pytest.skip(f"{name} unavailable ({reason}); set it up as in ENGINEERING.md to run this test")
+    pytest.skip(f"{name} unavailable ({reason}); start PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (README, Tests) to run this test")

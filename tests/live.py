@@ -1,105 +1,17 @@
-"""A real Krug server on 127.0.0.1 and python-socketio clients, for real-transport tests.
+"""python-socketio clients of a real Krug server, for real-transport tests.
 
-The server is ``python app.py`` in a subprocess (eventlet, the production path), so tests see
-what the network does: real websockets, reconnects, restarts and kills.
+The server is ``bench/live.py``'s :class:`LiveServer` (``python app.py`` in a subprocess, the
+production path), so tests see what the network does: real websockets, reconnects, restarts and
+kills.
 """
 from __future__ import annotations
 
-import os
-import queue
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
-import requests
 import socketio
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """One Krug process. ``restart()`` keeps its database and port."""
-
-    def __init__(self, workdir: Path, port: int | None = None, **env: str) -> None:
-        self.workdir = workdir
-        self.port = port or free_port()
-        self.env = {
-            **os.environ,
-            "KRUG_HOST": "127.0.0.1",
-            "KRUG_PORT": str(self.port),
-            "KRUG_INSTANCE_DIR": str(workdir / "instance"),
-            "KRUG_DATABASE_URL": f"sqlite:///{workdir / 'krug.sqlite3'}",
-            "KRUG_SECRET_KEY": "test-secret",
-            "KRUG_LOG_LEVEL": "INFO",
-            # Every test client comes from 127.0.0.1; the limit has its own test.
-            "KRUG_JOIN_ATTEMPTS_PER_MINUTE": "100000",
-            "KRUG_EVENTS_PER_10S": "100000",
-            **env,
-        }
-        self.proc: subprocess.Popen | None = None
-        self.log_path = workdir / f"server-{self.port}.log"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> LiveServer:
-        log = self.log_path.open("a")
-        self.proc = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log()}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start:\n{self.log()}")
-
-    def log(self) -> str:
-        return self.log_path.read_text() if self.log_path.exists() else ""
-
-    def kill(self) -> None:
-        """SIGKILL: no goodbye to anyone, as when the machine loses power."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def restart(self) -> None:
-        self.kill()
-        self.start()
-
-    # ---- HTTP helpers
-
-    def create_room(self, leader: str = "Leader", format_id: str = "balint-classic", **extra) -> dict:
-        response = requests.post(f"{self.url}/api/rooms", json={"leader_name": leader, "format_id": format_id, **extra}, timeout=5)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def join(self, code: str, name: str, observer: bool = False) -> requests.Response:
-        return requests.post(f"{self.url}/api/rooms/{code}/join",
-                             json={"name": name, "consent": True, "observer": observer}, timeout=5)
+from bench.live import LiveServer
 
 
 class Client:
@@ -110,7 +22,6 @@ class Client:
         self.url = url or server.url  # e.g. a proxy standing for nginx
         self.token = token
         self.last_sid: str | None = None
-        self.states: queue.Queue[dict] = queue.Queue()
         self.state: dict | None = None
         self.me: dict | None = None
         self.format: dict | None = None  # room_format: the phases' texts, once per connection

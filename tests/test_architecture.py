@@ -7,6 +7,7 @@ the background loops, which only ``app.py`` starts. Each layer imports only laye
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -71,12 +72,16 @@ def imports(top_level_only: bool) -> dict[str, list[tuple[str, ast.AST, bool]]]:
     for module, path in modules().items():
         tree = ast.parse(path.read_text(), str(path))
         in_function: set[int] = set()
+        type_checking: set[int] = set()
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 in_function.update(id(child) for child in ast.walk(node) if child is not node)
+            # Imports only for type checkers never run, so they make no cycle.
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                type_checking.update(id(child) for child in ast.walk(node) if child is not node)
         entries = []
         for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in type_checking:
                 nested = id(node) in in_function
                 if top_level_only and nested:
                     continue
@@ -167,3 +172,19 @@ def test_the_checker_sees_a_bad_import(tmp_path):
     node = ast.parse("from ..realtime import broadcast").body[0]
     assert resolve("facilitation.engine.session", path, node) == ["facilitation.realtime.broadcast"]
     assert part_of("facilitation.realtime.broadcast") not in ALLOWED["engine"]
+
+
+GENERATED = ("bench/results/",)  # written by a run, git-ignored
+
+
+def test_nothing_refers_to_a_file_the_repository_lacks():
+    """Paths named in the README, the docs and the code's own comments exist."""
+    root = PACKAGE.parent
+    pattern = re.compile(r"\b((?:facilitation|tests|bench|docs|static|templates|migrations|\.ci)/[\w/.-]*\w\.(?:py|md|js|json|html|css|txt))")
+    sources = [root / "README.md", *(root / "docs").glob("*.md"), *PACKAGE.rglob("*.py"), root / "app.py",
+               root / "config.py", *(root / "bench").glob("*.py")]
+    missing = sorted({f"{src.relative_to(root)}: {path}" for src in sources
+                      for path in pattern.findall(src.read_text(encoding="utf-8"))
+                      if "<" not in path and "*" not in path and not path.startswith(GENERATED)
+                      and not (root / path).exists()})
+    assert not missing, "\n".join(missing)

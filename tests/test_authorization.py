@@ -16,7 +16,7 @@ ROLES = ("leader", "coleader", "presenter", "participant", "observer", "screen",
 LEADING = {"start", "next_phase", "previous_phase", "jump_to_phase", "pause", "resume", "extend",
            "open_vote", "close_vote", "reveal_vote", "break_tie", "assign_case", "assign_presenter",
            "hide_card", "set_anonymity", "set_vote_budget", "end_session", "admit", "set_locked",
-           "remove_person", "set_admit_each"}
+           "set_card_hold", "release_cards", "remove_person", "set_admit_each"}
 MAIN_LEADER = {"hand_leadership", "make_coleader"}
 CIRCLE = {"nominate", "cast_vote", "retract_vote", "post_card"}
 
@@ -49,6 +49,7 @@ PAYLOADS = {
     "set_vote_budget": {"budget": 2}, "set_locked": {"locked": True}, "hide_card": {"card_id": "c1"},
     "assign_presenter": {"case": 2, "person_id": "p3"}, "make_coleader": {"person_id": "p4"},
     "hand_leadership": {"person_id": "p4"}, "admit": {"person_id": "p4"},
+    "set_card_hold": {"on": True}, "release_cards": {"all": True},
     "remove_person": {"person_id": "p5"}, "set_admit_each": {"on": True},
 }
 

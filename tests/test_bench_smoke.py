@@ -8,16 +8,13 @@ They never assert on timing. The full runs (R = 10 and 200, the floor, the varia
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+from bench import harness, snapshot
 
-import harness  # noqa: E402
-import snapshot  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 needs_node = pytest.mark.skipif(
     shutil.which("node") is None or not (ROOT / "node_modules" / "socket.io-client").is_dir(),
@@ -75,7 +72,7 @@ def test_busy_room_snapshot_builds():
 @needs_node
 def test_full_benchmark(tmp_path):
     """The whole run of docs/performance.md (about 5 minutes); gates only on lost deliveries."""
-    import run
+    from bench import run
 
     assert run.main(["--out", str(tmp_path)]) == 0
     report = (tmp_path / "latest.md").read_text()

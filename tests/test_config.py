@@ -94,3 +94,16 @@ def test_production_requires_an_explicit_secret(config_module, monkeypatch):
 def test_test_config_is_threading_and_in_memory(config_module):
     cfg = config_module.TestConfig(TIME_SCALE=0.5)
     assert (cfg.ASYNC_MODE, cfg.DATABASE_URL, cfg.MESSAGE_QUEUE, cfg.TIME_SCALE) == ("threading", "sqlite://", None, 0.5)
+
+
+def test_every_krug_variable_is_read_in_config_and_documented():
+    """config.py is the one place that reads the environment; the README lists every variable."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    read_here = set(re.findall(r'"(KRUG_[A-Z0-9_]+)"', (root / "config.py").read_text()))
+    readme = (root / "README.md").read_text()
+    assert read_here and not [name for name in read_here if f"`{name}`" not in readme]
+    for path in [root / "app.py", *(root / "facilitation").rglob("*.py")]:
+        assert not re.search(r"(environ|getenv)[^\n]*KRUG_", path.read_text()), path

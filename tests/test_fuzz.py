@@ -66,7 +66,7 @@ TRANSPORT_LIMIT = MAX_PAYLOAD_BYTES
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory):
-    from .live import LiveServer
+    from bench.live import LiveServer
 
     server = LiveServer(tmp_path_factory.mktemp("fuzz"), KRUG_TIME_SCALE="0.01").start()
     yield server

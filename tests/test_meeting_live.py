@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from .live import LiveServer, ok
+from bench.live import LiveServer
+
+from .live import ok
 
 MARKER = "OKAPI-4411"  # in every piece of content; must never reach the server log
 

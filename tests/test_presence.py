@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete, insert, select
 
-from config import TestConfig
-from facilitation import create_app
 from facilitation.engine import Actor
 from facilitation.engine import commands as c
 from facilitation.persistence.models import ServerProcess
-from facilitation.persistence.schema import upgrade_database
 from facilitation.realtime.connections import Connection
 from facilitation.realtime.presence import presence_round
 from facilitation.services import services
@@ -18,10 +16,10 @@ from facilitation.services import services
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
-def _app(tmp_path):
-    url = f"sqlite:///{tmp_path / 'p.sqlite3'}"
-    upgrade_database(url)
-    return create_app(TestConfig(DATABASE_URL=url, PROCESS_GONE_AFTER_SECONDS=45.0))
+@pytest.fixture
+def app(make_app):
+    # The tests count seconds of a process's silence against this.
+    return make_app(PROCESS_GONE_AFTER_SECONDS=45.0)
 
 
 def _room(app):
@@ -33,8 +31,7 @@ def _room(app):
         return room_id, leader, anna
 
 
-def test_a_silent_process_is_taken_for_gone_and_its_connections_forgotten(tmp_path):
-    app = _app(tmp_path)
+def test_a_silent_process_is_taken_for_gone_and_its_connections_forgotten(app):
     room_id, leader, anna = _room(app)
     sent = []
     with app.app_context():
@@ -54,8 +51,7 @@ def test_a_silent_process_is_taken_for_gone_and_its_connections_forgotten(tmp_pa
     assert len(sent) == 1 and [e.name for e in sent[0].events] == ["presence"]
 
 
-def test_a_stalled_process_taken_for_gone_announces_its_connections_again(tmp_path):
-    app = _app(tmp_path)
+def test_a_stalled_process_taken_for_gone_announces_its_connections_again(app):
     room_id, leader, anna = _room(app)
     sent = []
     presence_round(app, sent.append, now=NOW)

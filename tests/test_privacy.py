@@ -13,24 +13,15 @@ import pytest
 import socketio
 from sqlalchemy import update
 
-from config import TestConfig
-from facilitation import create_app
 from facilitation.engine import Actor
 from facilitation.engine import commands as c
 from facilitation.persistence.models import Room
 from facilitation.persistence.retention import purge_expired
-from facilitation.persistence.schema import upgrade_database
 from facilitation.services import services
 
 from .live import Client, ok
 
 MARKER = "ZEBRA-PATIENT-7731"
-
-
-def _app(tmp_path):
-    url = f"sqlite:///{tmp_path / 'p.sqlite3'}"
-    upgrade_database(url)
-    return create_app(TestConfig(DATABASE_URL=url)), tmp_path / "p.sqlite3"
 
 
 def _room_with_content(app) -> tuple[int, str]:
@@ -49,8 +40,7 @@ def _file_bytes(db_path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
 
 
-def test_retention_purge_erases_old_rooms_only(tmp_path):
-    app, db_path = _app(tmp_path)
+def test_retention_purge_erases_old_rooms_only(app):
     old, _ = _room_with_content(app)
     fresh, _ = _room_with_content(app)
     with app.app_context():
@@ -66,15 +56,14 @@ def test_retention_purge_erases_old_rooms_only(tmp_path):
     assert kept.cards and kept.status == "running"
 
 
-def test_ended_session_leaves_no_trace_in_the_database_file(tmp_path):
-    app, db_path = _app(tmp_path)
+def test_ended_session_leaves_no_trace_in_the_database_file(app, database_path):
     room_id, leader = _room_with_content(app)
-    assert MARKER.encode() not in _file_bytes(db_path)  # sealed while the room lives
+    assert MARKER.encode() not in _file_bytes(database_path)  # sealed while the room lives
     with app.app_context():
         svc = services()
         svc.rooms.execute(room_id, Actor(person_id=leader), c.EndSession())
         svc.db.engine.dispose()
-    assert MARKER.encode() not in _file_bytes(db_path)
+    assert MARKER.encode() not in _file_bytes(database_path)
 
 
 def test_purge_command_for_operators(tmp_path):
@@ -190,9 +179,8 @@ def test_a_wrong_data_key_opens_nothing(live_server, clients):
     assert _found(server.log().encode()) == []
 
 
-def test_the_retention_purge_tells_connected_devices(tmp_path):
+def test_the_retention_purge_tells_connected_devices(app):
     """The purge ends a room as the leader would: its connections hear ``ended``."""
-    app, _ = _app(tmp_path)
     room_id, _leader = _room_with_content(app)
     announced = []
     with app.app_context():

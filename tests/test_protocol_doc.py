@@ -4,16 +4,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from config import TestConfig
-from facilitation import create_app
 from facilitation.engine import CLIENT_COMMANDS
 from facilitation.engine.errors import MESSAGES
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "protocol.md").read_text(encoding="utf-8")
 
 
-def test_every_http_route_is_documented():
-    app = create_app(TestConfig())
+def test_every_http_route_is_documented(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue

@@ -191,19 +191,13 @@ def test_snapshots_travel_as_utf8_not_escaped(shared_server):
     assert "Лея Ивановна" in state_frame and "\\u041b" not in state_frame
 
 
-def test_one_snapshot_serves_both_audiences_when_they_see_the_same(tmp_path):
+def test_one_snapshot_serves_both_audiences_when_they_see_the_same(app):
     """Leaders and the circle usually see the same room: then it is encoded and compressed once."""
-    from config import TestConfig
-    from facilitation import create_app
     from facilitation.engine import Actor
     from facilitation.engine import commands as c
-    from facilitation.persistence.schema import upgrade_database
     from facilitation.realtime.broadcast import messages as _messages
     from facilitation.services import services
 
-    url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
-    upgrade_database(url)
-    app = create_app(TestConfig(DATABASE_URL=url))
     with app.app_context():
         rooms = services().rooms
         code, _token, _screen, leader = rooms.create_room(services().formats.get("balint-classic"), "Lea", 1.0)

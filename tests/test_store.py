@@ -11,7 +11,6 @@ from facilitation.persistence.database import Database
 from facilitation.persistence.room_keys import DataKey
 from facilitation.persistence.rooms import RoomStore
 from facilitation.persistence.saved_formats import FORMATS_DIR
-from facilitation.persistence.schema import upgrade_database
 
 
 class _App:
@@ -21,14 +20,12 @@ class _App:
 
 
 @pytest.fixture
-def stores(tmp_path):
+def stores(database_url):
     """Two stores on one SQLite file: two processes of one deployment."""
-    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
-    upgrade_database(url)
     made = []
     for _ in range(2):
         db = Database()
-        db.init_app(_App(url))
+        db.init_app(_App(database_url))
         made.append(RoomStore(db, FakeClock(), DataKey(bytes(32))))
     yield made
     for store in made:

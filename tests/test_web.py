@@ -1,26 +1,7 @@
 """HTTP routes in-process: pages, room creation, QR, LAN join links, headers, catalogues."""
 from __future__ import annotations
 
-import pytest
-
-from config import TestConfig
-from facilitation import create_app
-from facilitation.persistence.schema import upgrade_database
 from facilitation.web import network
-
-
-@pytest.fixture
-def make_app(tmp_path):
-    def make(**overrides):
-        url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
-        upgrade_database(url)
-        return create_app(TestConfig(DATABASE_URL=url, **overrides))
-    return make
-
-
-@pytest.fixture
-def client(make_app):
-    return make_app().test_client()
 
 
 def create(client, **body) -> dict:
@@ -176,7 +157,10 @@ def test_socket_client_and_catalogues_are_served_locally(client):
     script = client.get("/vendor/socket.io.min.js")
     assert script.status_code == 200 and b"io" in script.data
     assert client.get("/vendor/other.js").status_code == 404
-    assert client.get("/i18n/ru.json").json["Krug"] == "Круг"
+    ru = client.get("/i18n/ru.json").json
+    assert ru["messages"]["Krug"] == "Круг" and ru["errors"]["room_full"] == "Круг заполнен (12 человек)."
+    en = client.get("/i18n/en.json").json
+    assert en["messages"] == {} and en["errors"]["room_full"] == "The circle is full (12 people)."
     assert client.get("/i18n/de.json").status_code == 404
 
 

@@ -12,6 +12,7 @@ from .rules import (
     NOMINATIONS_PER_PERSON,
     PITCH_MAX,
     PITCH_SENTENCES,
+    RELEASE_MAX,
     REQUEST_MAX,
     TITLE_MAX,
     VOTE_BUDGET_MAX,
@@ -133,7 +134,7 @@ class CaseCommands:
         vote = self._open_vote()
         vote.close(now)
         if vote.winner:
-            self._give_case(vote.case, vote.winner)
+            self._give_case(vote.case, vote.winner, "vote")
             self._offer_runner_up(vote)
         # Presenters of this case and the next may have changed.
         return [Event("vote_closed", {"case": vote.case, "tie": bool(vote.tie)}, private_for=tuple(self.people))]
@@ -155,7 +156,7 @@ class CaseCommands:
         if cmd.nomination_id not in vote.tie:
             raise DomainError("not_a_candidate")
         vote.winner = cmd.nomination_id
-        self._give_case(vote.case, vote.winner)
+        self._give_case(vote.case, vote.winner, "tie")
         self._offer_runner_up(vote)
         return [Event("tie_broken", {"case": vote.case}, private_for=tuple(self.people))]
 
@@ -164,9 +165,9 @@ class CaseCommands:
         following = self.case(vote.case + 1)
         runner_up = vote.runner_up()
         if following and following.presenter_id is None and runner_up and self._case_is_ahead(following.number):
-            self._give_case(following.number, runner_up)
+            self._give_case(following.number, runner_up, "runner_up")
 
-    def _give_case(self, number: int, nomination_id: str) -> None:
+    def _give_case(self, number: int, nomination_id: str, source: str) -> None:
         case = self.case(number)
         nomination = self.nominations[nomination_id]
         if case.nomination_id and case.nomination_id in self.nominations:
@@ -178,6 +179,7 @@ class CaseCommands:
         case.request = ""
         if not self._case_is_ahead(number):
             case.exporter_id = case.presenter_id  # a begun case corrected before anything was said
+        case.source = source
 
     def _do_assign_case(self, cmd: c.AssignCase, actor: Actor, now: float) -> list[Event]:
         case = self.case(cmd.case)
@@ -193,7 +195,7 @@ class CaseCommands:
             raise DomainError("unknown_person")
         self._may_change_presenter(case, actor)
         old = case.presenter_id
-        self._give_case(cmd.case, nomination.id)
+        self._give_case(cmd.case, nomination.id, "leader")
         return [Event("case_assigned", {"case": cmd.case}, private_for=tuple(p for p in (old, case.presenter_id) if p))]
 
     def _do_assign_presenter(self, cmd: c.AssignPresenter, actor: Actor, now: float) -> list[Event]:
@@ -256,10 +258,16 @@ class CaseCommands:
         mine = sum(1 for card in self.cards if card.author_id == actor.person_id and card.phase_key == phase.key)
         if mine >= CARDS_PER_PHASE:
             raise DomainError("too_many_cards")
+        # While the presenter listens in silence, a held card waits for a leader's release;
+        # leaders' own cards need nobody's release.
+        held = self.card_hold and phase.silent_presenter and self.role_of(actor) not in LEADING
         card = Card(id=self._next_id("c"), client_id=cmd.client_id, kind=cmd.kind, text=text,
                     author_id=actor.person_id, phase_key=phase.key, case=phase.case, posted_at=now,
-                    anonymous=cmd.kind in self.anonymous)
+                    held=held, anonymous=cmd.kind in self.anonymous)
         self.cards.append(card)
+        if held:
+            # Only the author's own view learns of it (as waiting), besides the leaders'.
+            return [Event("card", {"card": card.id, "kind": card.kind, "held": True}, private_for=(card.author_id,))]
         return [Event("card", {"card": card.id, "kind": card.kind})]
 
     def _do_hide_card(self, cmd: c.HideCard, actor: Actor, now: float) -> list[Event]:
@@ -267,4 +275,28 @@ class CaseCommands:
         if card is None:
             raise DomainError("not_found")
         card.hidden = cmd.hidden
-        return [Event("card_hidden", {"card": card.id, "hidden": cmd.hidden})]
+        # The author learns it in their own view, so the card does not just vanish from their phone.
+        return [Event("card_hidden", {"card": card.id, "hidden": cmd.hidden}, private_for=(card.author_id,))]
+
+    def _do_set_card_hold(self, cmd: c.SetCardHold, actor: Actor, now: float) -> list[Event]:
+        # Cards already held stay held when the hold is turned off: the leader releases them.
+        self.card_hold = cmd.on
+        return [Event("settings", {"card_hold": cmd.on})]
+
+    def _do_release_cards(self, cmd: c.ReleaseCards, actor: Actor, now: float) -> list[Event]:
+        if cmd.all == (cmd.card_ids is not None):
+            raise DomainError("bad_request", "Give either card_ids or all.", field="card_ids")
+        if cmd.all:
+            cards = [card for card in self.cards if card.held]
+        else:
+            if not 1 <= len(cmd.card_ids) <= RELEASE_MAX:
+                raise DomainError("bad_request", f"From 1 to {RELEASE_MAX} card ids.", field="card_ids")
+            by_id = {card.id: card for card in self.cards}
+            if any(card_id not in by_id for card_id in cmd.card_ids):
+                raise DomainError("not_found")
+            # A card released already is no error: a retried release changes nothing.
+            cards = [by_id[card_id] for card_id in dict.fromkeys(cmd.card_ids) if by_id[card_id].held]
+        for card in cards:
+            card.held = False
+        authors = tuple(dict.fromkeys(card.author_id for card in cards))
+        return [Event("cards_released", {"count": len(cards)}, private_for=authors)]

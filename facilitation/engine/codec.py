@@ -73,6 +73,7 @@ def dump(session: Session) -> dict:
         "allow_observers": session.allow_observers,
         "locked": session.locked,
         "admit_each": session.admit_each,
+        "card_hold": session.card_hold,
         "counter": session.counter,
     }
 
@@ -114,5 +115,6 @@ def load(data: dict, fmt: Format | None = None) -> Session:
         allow_observers=data["allow_observers"],
         locked=data.get("locked", False),
         admit_each=data.get("admit_each", False),
+        card_hold=data.get("card_hold", False),
         counter=data["counter"],
     )

@@ -173,6 +173,19 @@ class HideCard(Command):
     hidden: bool = True
 
 
+@_command("set_card_hold")
+class SetCardHold(Command):
+    on: bool
+
+
+@_command("release_cards")
+class ReleaseCards(Command):
+    """Release the held cards named, or with ``all`` every held card."""
+
+    card_ids: list[str] | None = None
+    all: bool = False
+
+
 @_command("hand_leadership")
 class HandLeadership(Command):
     person_id: str
@@ -232,6 +245,7 @@ CLIENT_COMMANDS: dict[str, type[Command]] = {
         AssignCase, AssignPresenter, SetRequest, PostCard, HideCard, HandLeadership,
         MakeColeader, SetAnonymity, SetVoteBudget, EndSession, Leave, Admit, SetLocked,
         RemovePerson, SetAdmitEach,
+        SetCardHold, ReleaseCards,
     )
 }
 
@@ -245,6 +259,8 @@ def _field_type_ok(value: object, annotation: str) -> bool:
         return isinstance(value, bool)
     if annotation == "int":
         return isinstance(value, int) and not isinstance(value, bool)
+    if annotation == "list[str] | None":
+        return value is None or (isinstance(value, list) and all(isinstance(item, str) for item in value))
     if annotation == "int | None":
         return value is None or (isinstance(value, int) and not isinstance(value, bool))
     raise AssertionError(annotation)

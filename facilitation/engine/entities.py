@@ -79,6 +79,9 @@ class Case:
     # Who may download the case: its presenter when the case's first phase began. Fixed then,
     # so no later change of presenter hands the content over.
     exporter_id: str | None = None
+    # How its nomination came to it: "vote", "tie" (the leader broke one), "runner_up" (second
+    # in the vote, given while the leader may still change it) or "leader" (assigned by hand).
+    source: str | None = None
 
 
 @dataclass
@@ -94,6 +97,7 @@ class Card:
     hidden: bool = False
     # Fixed when posted: changing the room's setting later never reveals (or hides) an author.
     anonymous: bool = False
+    held: bool = False  # waits for a leader's release before the room sees it (card hold)
 
 
 @dataclass

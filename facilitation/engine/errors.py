@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
     "session_not_started": "The session has not started yet.",
     "already_started": "The session has already started.",
     "session_ended": "The session has ended.",
+    "session_not_ended": "The debrief opens when the session has ended.",
     "too_few_people": "At least two people must be in the circle to start.",
     "room_full": "The circle is full (12 people).",
     "no_next_phase": "This is the last phase; end the session instead.",
@@ -49,6 +50,7 @@ MESSAGES: dict[str, str] = {
     "cannot_remove_leader": "The leader cannot be removed.",
     "too_many_formats": "As many formats are saved as allowed; this one was not saved.",
     "not_waiting": "This person is already in the room; remove them instead.",
+    "server_error": "Something went wrong on the server.",
 }
 
 

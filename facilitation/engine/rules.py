@@ -34,15 +34,17 @@ PITCH_SENTENCES = 3
 REQUEST_MAX = 500
 CARD_MAX = 500
 CARDS_PER_PHASE = 20
+RELEASE_MAX = 500  # card ids in one release_cards: more than a room ever holds
 NOMINATIONS_PER_PERSON = 3
 VOTE_BUDGET_MAX = 5
 EXTEND_MINUTES = (-10, 30)
 FORMAT_NAME_MAX = 60
 
-# The limits a browser needs to help people type (maxlength, counters), by field.
+# The limits a browser needs to help people type (maxlength, counters): characters by field,
+# and the sentences of a pitch.
 TEXT_LIMITS = {
     "name": NAME_MAX, "title": TITLE_MAX, "pitch": PITCH_MAX, "request": REQUEST_MAX,
-    "card": CARD_MAX, "format_name": FORMAT_NAME_MAX,
+    "card": CARD_MAX, "format_name": FORMAT_NAME_MAX, "sentences": PITCH_SENTENCES,
 }
 
 
@@ -106,6 +108,8 @@ PERMISSIONS: dict[str, Permission] = {
     # cards
     "post_card": Permission(Who.CIRCLE, running=True),
     "hide_card": _LEAD,
+    "set_card_hold": _LEAD,
+    "release_cards": _LEAD,
     "set_anonymity": _LEAD,
     # the door
     "remove_person": _LEAD,  # never the main leader: the handler knows who is acted on

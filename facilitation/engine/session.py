@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from . import commands as c
 from .casework import CaseCommands
+from .debrief import debrief_record
 from .entities import Actor, Card, Case, Event, Nomination, Person, PhaseRun
 from .errors import DomainError
 from .formats import Format, PhaseSpec
@@ -53,6 +54,7 @@ class Session(PeopleCommands, CaseCommands):
     allow_observers: bool = True
     locked: bool = False
     admit_each: bool = False  # every join waits at the door to be let in, as in a meeting lobby
+    card_hold: bool = False  # in silent phases, new cards wait for a leader's release
     counter: int = 0
 
     # ----------------------------------------------------------------- construction
@@ -178,8 +180,11 @@ class Session(PeopleCommands, CaseCommands):
 
     def _move(self, index: int, now: float) -> list[Event]:
         self._enter_phase(index, now)
-        # Entering or leaving a silent phase changes what the presenter may do.
-        return [Event("phase", {"index": index, "kind": self.phase.kind}, private_for=tuple(self.presenter_ids()))]
+        # Entering or leaving a silent phase changes what the presenter may do; the authors of
+        # held or hidden cards see their own cards of the new phase in their own view.
+        withheld = {card.author_id for card in self.cards if card.held or card.hidden}
+        return [Event("phase", {"index": index, "kind": self.phase.kind},
+                      private_for=tuple(sorted(self.presenter_ids() | withheld)))]
 
     def _do_next_phase(self, cmd: c.NextPhase, actor: Actor, now: float) -> list[Event]:
         if self.phase_index + 1 >= len(self.format.phases):
@@ -229,8 +234,11 @@ class Session(PeopleCommands, CaseCommands):
         self.ended_at = now
         if self.timer and not self.timer.paused:
             self.timer.pause(now)
+        # The debrief is made while the cards can still be counted; it holds no typed text.
+        record = debrief_record(self, now)
+        leaders = sorted(p.id for p in self.people.values() if p.role in LEADING and p.present)
         self.erase_content()
-        return [Event("ended", {}, private_for=tuple(self.people))]
+        return [Event("ended", {"record": record, "debrief_for": leaders}, private_for=tuple(self.people))]
 
     def erase_content(self) -> None:
         """Forget every piece of case content: names, titles, pitches, requests, cards.

@@ -8,7 +8,10 @@ every snapshot: a busy Russian room's snapshot is then under 16 KB (bench/snapsh
 Filtering rules:
 - vote tallies: nobody before the vote is closed; leaders after close; everyone after reveal;
 - anonymous cards (as they were when posted) carry no author, for every audience;
-- hidden cards reach leaders only (marked hidden).
+- hidden cards reach leaders only (marked hidden);
+- held cards (card hold) reach leaders only (marked held) until a leader releases them;
+- an author learns of their own held or hidden cards in their personal view only (``withheld``);
+- who has not voted yet: leaders only (everyone gets the counts).
 """
 from __future__ import annotations
 
@@ -69,25 +72,34 @@ def _card_view(card: Card, session: Session, audience: str) -> dict:
         view["by"] = card.author_id
     if card.hidden:
         view["hidden"] = True
+    if card.held:
+        view["held"] = True
     return view
 
 
-def _visible_cards(session: Session, audience: str) -> list[dict]:
+def _cards_in_view(session: Session) -> list[Card]:
     """Cards of the current case (or of the current phase outside a case)."""
     phase = session.phase
     if phase is None:
         return []
-    cards = []
-    for card in session.cards:
-        if phase.case is not None:
-            if card.case != phase.case:
-                continue
-        elif card.phase_key != phase.key:
-            continue
-        if card.hidden and audience != LEAD:
-            continue
-        cards.append(_card_view(card, session, audience))
-    return cards
+    if phase.case is not None:
+        return [card for card in session.cards if card.case == phase.case]
+    return [card for card in session.cards if card.phase_key == phase.key]
+
+
+def _visible_cards(session: Session, audience: str) -> list[dict]:
+    return [_card_view(card, session, audience) for card in _cards_in_view(session)
+            if audience == LEAD or not (card.hidden or card.held)]
+
+
+def _withheld_cards(session: Session, person_id: str) -> list[dict]:
+    """This person's own cards the room does not see: waiting for release, or hidden."""
+    return [
+        {"id": card.id, "cid": card.client_id, "kind": card.kind, "text": card.text,
+         **({"held": True} if card.held else {}), **({"hidden": True} if card.hidden else {})}
+        for card in _cards_in_view(session)
+        if card.author_id == person_id and (card.held or card.hidden)
+    ]
 
 
 def _vote_view(session: Session, audience: str) -> dict | None:
@@ -97,8 +109,10 @@ def _vote_view(session: Session, audience: str) -> dict | None:
     view = {
         "case": vote.case, "open": vote.is_open, "candidates": list(vote.candidates),
         "budget": vote.budget, "ballots": vote.ballots_cast(), "voters": vote.voters(),
-        "revealed": vote.revealed,
+        "revealed": vote.revealed, "eligible": len(session.circle),
     }
+    if vote.is_open and audience == LEAD:
+        view["not_voted"] = [p.id for p in session.circle if not vote.ballots_of(p.id)]
     if not vote.is_open:
         view["winner"] = vote.winner
         view["tie"] = vote.tie
@@ -158,7 +172,7 @@ def room_view(session: Session, audience: str, now: float) -> dict:
                                   and session.current_case and session.current_case.presenter_id),
         "cases": [
             {"number": case.number, "title": case.title, "presenter": case.presenter_id,
-             "request": case.request, "nomination": case.nomination_id}
+             "request": case.request, "nomination": case.nomination_id, "source": case.source}
             for case in session.cases
         ],
         "nominations": [
@@ -169,7 +183,7 @@ def room_view(session: Session, audience: str, now: float) -> dict:
         "cards": _visible_cards(session, audience),
         "settings": {"anonymous": sorted(session.anonymous), "vote_budget": session.vote_budget,
                      "allow_observers": session.allow_observers, "locked": session.locked,
-                     "admit_each": session.admit_each},
+                     "admit_each": session.admit_each, "card_hold": session.card_hold},
     }
 
 
@@ -188,4 +202,5 @@ def personal_view(session: Session, actor: Actor) -> dict:
         "screen": False, "person": person.id, "name": person.name, "role": person.role.value,
         "votes": votes, "silent": session.is_silent_presenter(person.id),
         "presenter_of": [case.number for case in session.cases if case.presenter_id == person.id],
+        "withheld": _withheld_cards(session, person.id),
     }

@@ -28,7 +28,7 @@ class Room(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True, index=True)
-    format_id: Mapped[str] = mapped_column(String(40))
+    format_id: Mapped[str] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Set when case content was erased (session ended or retention window passed).
@@ -38,6 +38,8 @@ class Room(Base):
     state: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     format_doc: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The leaders' debrief, written when the session ends: numbers and times, no typed text.
+    record: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class RoomKeyRow(Base):
@@ -58,7 +60,9 @@ class Credential(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    kind: Mapped[str] = mapped_column(String(10))  # person | screen
+    # person | screen while the room runs; once it has ended, debrief (its leaders: the
+    # debrief only) or ended (everyone else: told the session is over, nothing more).
+    kind: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

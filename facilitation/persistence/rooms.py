@@ -32,10 +32,12 @@ from .credentials import new_room_code, new_token, normalize_code, token_hash
 from .database import Database
 from .models import Credential, Room, RoomKeyRow
 from .room_keys import DataKey, RoomKey, SealingError
+from .saved_formats import OWN_FORMAT_PREFIX
 
 log = logging.getLogger("krug.rooms")
 
 MAX_RETRIES = 8
+PAST_MEETINGS = 20  # how many earlier meetings of a group's own format a debrief compares
 _rooms = Room.__table__
 _credentials = Credential.__table__
 _keys = RoomKeyRow.__table__
@@ -64,6 +66,9 @@ class Identity:
     room_id: int
     code: str
     actor: Actor
+    # "ended": the room is over, this token only learns that; "debrief": a leader's token after
+    # the end, good for the debrief alone.
+    after_end: str | None = None
 
 
 class RoomStore:
@@ -139,7 +144,8 @@ class RoomStore:
             return None
         credential, code = row
         actor = Actor(screen=True) if credential.kind == "screen" else Actor(person_id=credential.person_id)
-        return Identity(room_id=credential.room_id, code=code, actor=actor)
+        after_end = credential.kind if credential.kind in ("ended", "debrief") else None
+        return Identity(room_id=credential.room_id, code=code, actor=actor, after_end=after_end)
 
     def screen_token(self, room_id: int) -> str:
         token = new_token()
@@ -260,7 +266,8 @@ class RoomStore:
                 # Nothing changed (a screen's presence, a retried post): nothing to store.
                 self._kept[room_id] = kept
                 return Outcome(room_id, code, session, version, events)
-            ended = any(e.name == "ended" for e in events)
+            end = next((e for e in events if e.name == "ended"), None)
+            ended = end is not None
             if session.status == "ended":
                 # The content is gone from the session: what is left is stored plain, and the
                 # room key goes with it, so every older sealed copy anywhere stays shut.
@@ -269,6 +276,7 @@ class RoomStore:
                 values = {"state": dump(session), "sealed": None, "version": version + 1}
                 if ended:
                     values["ended_at"] = values["erased_at"] = datetime.now(UTC)
+                    values["record"] = end.data["record"]
             else:
                 room_key = self._room_key(conn, room_id, create=True)
                 values = {"sealed": room_key.seal(dump(session)), "state": None, "version": version + 1}
@@ -284,13 +292,37 @@ class RoomStore:
                 conn.execute(_credentials.delete().where(_credentials.c.room_id == room_id,
                                                          _credentials.c.person_id.in_(gone)))
             if ended:
-                # Tokens go with the content: nobody can read the room any more.
-                conn.execute(_credentials.delete().where(_credentials.c.room_id == room_id))
+                self._retire_credentials(conn, room_id, end.data["debrief_for"])
         kept.version = version + 1
         if session.status != "ended":
             self._kept[room_id] = kept
             self._room_keys.setdefault(room_id, room_key)
         return Outcome(room_id, code, session, version + 1, events)
+
+
+    @staticmethod
+    def _retire_credentials(conn, room_id: int, debrief_for: list[str]) -> None:
+        """Nobody can read the room any more: the leaders' tokens open the debrief alone, every
+        other token only learns that the session is over (so its device forgets the room)."""
+        mine = _credentials.c.room_id == room_id
+        conn.execute(_credentials.update().where(mine, _credentials.c.person_id.in_(debrief_for))
+                     .values(kind="debrief"))
+        conn.execute(_credentials.update().where(mine, _credentials.c.kind != "debrief")
+                     .values(kind="ended", person_id=None))
+
+    def debrief(self, room_id: int) -> tuple[dict | None, list[dict]]:
+        """A room's debrief record, and those of the earlier meetings with the same saved format
+        (a group's own format: the same group), oldest first."""
+        with self.db.engine.connect() as conn:
+            row = conn.execute(select(_rooms.c.record, _rooms.c.format_id).where(_rooms.c.id == room_id)).first()
+            if row is None or row.record is None:
+                return None, []
+            if not row.format_id.startswith(OWN_FORMAT_PREFIX):
+                return row.record, []
+            past = conn.execute(select(_rooms.c.record).where(
+                _rooms.c.format_id == row.format_id, _rooms.c.record.is_not(None), _rooms.c.id != room_id,
+            ).order_by(_rooms.c.ended_at.desc()).limit(PAST_MEETINGS)).scalars().all()
+        return row.record, list(reversed(past))
 
 
 class _VersionConflict(Exception):

@@ -23,6 +23,7 @@ from .models import SavedFormat
 
 FORMATS_DIR = Path(__file__).resolve().parent.parent / "formats"
 DEFAULT_FORMAT = "balint-classic"
+OWN_FORMAT_PREFIX = "own-"  # every saved format's id starts so: never a built-in one
 FORMATS_PER_OWNER = 20
 FORMATS_IN_ALL = 2000
 DOCUMENT_MAX_BYTES = 32 * 1024
@@ -79,7 +80,7 @@ class FormatStore:
             raise DomainError("bad_request", "Saving a format needs this device's owner key.", field="owner")
         name = clean_text(name, FORMAT_NAME_MAX, field="save_as")
         document = fmt.to_dict()
-        document.update(id=f"own-{secrets.token_hex(6)}", name={"ru": name, "en": name})
+        document.update(id=f"{OWN_FORMAT_PREFIX}{secrets.token_hex(6)}", name={"ru": name, "en": name})
         encoded = json.dumps(document, ensure_ascii=False)
         if len(encoded.encode()) > DOCUMENT_MAX_BYTES:
             raise DomainError("too_long", "The format is too large to save.", field="save_as")

@@ -43,8 +43,8 @@ def on_connect(auth):
     """Connect with ``auth = {token, previous?}`` (``previous``: this device's last connection id,
     so one that died with a crashed process stops counting as online). Refused with
     {code: not_authenticated, details: {reason: "token_refused"}} when the token opens no room
-    (never issued, or revoked: the room ended or was purged, the person left or was removed).
-    On success the server emits ``me``, ``room_format`` (not to people at the door) and
+    (never issued, or revoked: the person left or was removed), and with {code: session_ended}
+    (details {debrief: true} for the room's leaders) once the room is over. On success the server emits ``me``, ``room_format`` (not to people at the door) and
     ``room_state`` to this connection."""
     svc = services()
     token = auth.get("token") if isinstance(auth, dict) else None
@@ -54,6 +54,8 @@ def on_connect(auth):
         if wait is not None:
             _refuse(DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait))
         _refuse(DomainError("not_authenticated", reason="token_refused"))
+    if identity.after_end:
+        _refuse(DomainError("session_ended", debrief=identity.after_end == "debrief"))
     previous = auth.get("previous") if isinstance(auth.get("previous"), str) else None
     try:
         outcome = svc.rooms.execute(identity.room_id, identity.actor,
@@ -188,4 +190,4 @@ def on_unknown(event, *_args):
 def on_error(exc):
     """An unexpected failure: logged (without payload) and acknowledged as an error."""
     current_app.logger.exception("handler failed: %s", type(exc).__name__)
-    return {"ok": False, "error": {"code": "server_error", "message": "Something went wrong on the server."}}
+    return DomainError("server_error").as_ack()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..engine.rules import TEXT_LIMITS
+from . import debrief
 from .compression import register_compression
 from .routes import bp
 from .security import register_security
@@ -11,6 +12,7 @@ from .security import register_security
 
 def register_web(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.register_blueprint(debrief.bp)
     register_security(app)
     register_compression(app)
 

@@ -2,6 +2,7 @@
 the room, and only in the presenter's hands, before the session ends."""
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..engine import DomainError, Session
@@ -24,14 +25,14 @@ def presenter_export(session: Session, person_id: str, note: str = "") -> str:
     cases = [case for case in session.cases if case.exporter_id == person_id]
     if not cases:
         raise DomainError("not_presenter")
-    lines = [f"# {_('Krug')} — {session.format.name.get('en')}", ""]
+    lines = [f"# {_('Krug')} — {session.format.name.get(str(get_locale()), session.format.name['en'])}", ""]
     for case in cases:
         lines += [f"## {_('Case')} {case.number}: {case.title or '—'}", ""]
         if case.request:
             lines += [f"### {_('My request')}", "", case.request, ""]
         for kind, heading in _sections():
             texts = [card.text for card in session.cards
-                     if card.case == case.number and card.kind == kind and not card.hidden]
+                     if card.case == case.number and card.kind == kind and not card.hidden and not card.held]
             if texts:
                 lines += [f"### {heading}", ""] + [f"- {text}" for text in texts] + [""]
     if note.strip():

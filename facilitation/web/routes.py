@@ -30,7 +30,7 @@ from ..persistence.credentials import normalize_code
 from ..realtime.broadcast import broadcast
 from ..services import services
 from .export import presenter_export
-from .i18n import COOKIE, LANGUAGES, catalogue, select_locale
+from .i18n import COOKIE, LANGUAGES, browser_catalogue, select_locale
 from .network import public_url
 
 bp = Blueprint("web", __name__)
@@ -228,7 +228,7 @@ def i18n_catalogue(lang: str):
     """The browser's copy of the server's catalogue for one language."""
     if lang not in LANGUAGES:
         abort(404)
-    response = jsonify(catalogue(lang))
+    response = jsonify(browser_catalogue(lang))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -254,6 +254,8 @@ def export_case():
     identity = services().rooms.identify(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
     if identity is None or identity.actor.person_id is None:
         return _error(DomainError("not_authenticated"), 401)
+    if identity.after_end:
+        return _error(DomainError("session_ended"), 410)
     body = request.get_json(silent=True) or {}
     note = body.get("note", "") if isinstance(body, dict) else ""
     if not isinstance(note, str) or len(note) > 20_000:

@@ -25,7 +25,9 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from ..live import ROOT, Client, LiveServer
+from bench.live import ROOT, LiveServer
+
+from ..live import Client
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 sync_playwright = playwright_api.sync_playwright
@@ -257,7 +259,7 @@ def socket_client(server: LiveServer, token: str) -> Client:
 
 def i18n(server: LiveServer, lang: str) -> dict[str, str]:
     """The catalogue the pages use, so expectations name the English msgid."""
-    return requests.get(f"{server.url}/i18n/{lang}.json", timeout=5).json()
+    return requests.get(f"{server.url}/i18n/{lang}.json", timeout=5).json()["messages"]
 
 
 class Tr:

@@ -13,7 +13,8 @@ LEADER_COMMANDS = [
     c.AssignCase(case=1, nomination_id="n1"), c.AssignPresenter(case=1, person_id="p2"),
     c.HideCard(card_id="c1"), c.HandLeadership(person_id="p2"), c.MakeColeader(person_id="p2"),
     c.SetAnonymity(kind="question", anonymous=True), c.SetVoteBudget(budget=2), c.EndSession(),
-    c.Admit(person_id="p2"), c.SetLocked(locked=True), c.RemovePerson(person_id="p3"), c.SetAdmitEach(on=True),
+    c.Admit(person_id="p2"), c.SetLocked(locked=True), c.SetCardHold(on=True), c.ReleaseCards(all=True),
+    c.RemovePerson(person_id="p3"), c.SetAdmitEach(on=True),
 ]
 
 

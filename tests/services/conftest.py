@@ -1,20 +1,14 @@
-"""Real PostgreSQL and Redis (127.0.0.1 on this machine kind). Each test gets its own database
+"""Real PostgreSQL and Redis (bench/live.py's POSTGRES_URL and REDIS_URL). Each test gets its own database
 and its own Redis channel, so runs never see each other's data."""
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
+from bench.live import REDIS_URL, LiveServer, postgres_admin_dsn, postgres_database_url
+
 from ..conftest import require_service
-
-PG_URL = os.environ.get("KRUG_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("KRUG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _admin_dsn() -> str:
-    return PG_URL.replace("postgresql+psycopg://", "postgresql://")
 
 
 @pytest.fixture
@@ -24,14 +18,13 @@ def pg_url():
 
     name = f"krug_test_{uuid.uuid4().hex[:12]}"
     try:
-        admin = psycopg.connect(_admin_dsn(), autocommit=True, connect_timeout=3)
+        admin = psycopg.connect(postgres_admin_dsn(), autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
         require_service("PostgreSQL", str(exc).strip().splitlines()[0])
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = PG_URL.rpartition("/")
-    yield f"{base}/{name}"
-    with psycopg.connect(_admin_dsn(), autocommit=True) as admin:
+    yield postgres_database_url(name)
+    with psycopg.connect(postgres_admin_dsn(), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -53,8 +46,6 @@ def cluster(pg_url, redis_url, tmp_path):
     ``cluster(**env)`` returns (a, b); the first migrates, the second starts with KRUG_MIGRATE=0
     as the deploy guide says. Both are stopped after the test.
     """
-    from ..live import LiveServer
-
     started: list[LiveServer] = []
 
     def start(**extra: str):

@@ -12,7 +12,7 @@ import pytest
 import requests
 import socketio
 
-from ..live import free_port
+from bench.live import free_port
 
 DEPLOY = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 pytestmark = pytest.mark.services

@@ -7,15 +7,15 @@ had no owner; they stay stored but nobody lists them any more.
 Downgrading cannot open sealed rooms (the old code has no keys): it erases them, which is what
 their retention would soon have done anyway.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
