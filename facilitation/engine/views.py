@@ -183,7 +183,9 @@ def room_view(session: Session, audience: str, now: float) -> dict:
         "cards": _visible_cards(session, audience),
         "settings": {"anonymous": sorted(session.anonymous), "vote_budget": session.vote_budget,
                      "allow_observers": session.allow_observers, "locked": session.locked,
-                     "admit_each": session.admit_each, "card_hold": session.card_hold},
+                     "card_hold": session.card_hold,
+                     # Only when on: every byte of the busy room's snapshot counts (bench/snapshot.py).
+                     **({"admit_each": True} if session.admit_each else {})},
     }
 
 
