@@ -38,7 +38,8 @@ def test_a_saved_format_is_listed_on_its_own_device_only(server, faces):
     other = faces.new("other", "console", "en", server.url)
     other.goto("/?lang=en")
     expect(other.locator('input[name="format_id"]').first).to_be_checked()
-    other.page.wait_for_function("document.querySelectorAll('#phase-editor li').length > 0")
+    other.by_id("adjust").locator("summary").click()  # the list of formats has arrived
+    expect(other.locator("#phase-editor li").first).to_be_attached()
     expect(other.locator('input[name="format_id"][value^="own-"]')).to_have_count(0)
     expect(other.by_id("format-list")).not_to_contain_text("Zanzibar")
     faces.assert_clean()
