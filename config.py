@@ -61,6 +61,28 @@ def instance_secret_key(instance_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def instance_data_key(instance_dir: Path) -> str:
+    """The server's data key (64 hex characters), generated once into the instance folder when
+    KRUG_DATA_KEY is not set. It wraps every room's key and must never sit in the database:
+    with several processes, give all of them the same KRUG_DATA_KEY instead."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "data_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return _data_key(path.read_text().strip(), str(path))
+
+
+def _data_key(value: str, source: str) -> str:
+    try:
+        if len(bytes.fromhex(value)) == 32:
+            return value
+    except ValueError:
+        pass
+    raise ValueError(f"{source} must be 64 hexadecimal characters (32 random bytes)")
+
+
 class Config:
     """Settings for ``python app.py``: one process, SQLite in ``instance/``."""
 
@@ -108,6 +130,13 @@ class Config:
         self.PROXY_COUNT = _env_int("KRUG_PROXY_COUNT", 0)
         # None: the app factory uses (or makes) instance/secret_key.
         self.SECRET_KEY = _env("KRUG_SECRET_KEY")
+        # Wraps every room's key (docs/privacy.md). None: the app factory uses (or makes)
+        # instance/data_key. Never put it in the database or its backups.
+        data_key = _env("KRUG_DATA_KEY")
+        self.DATA_KEY = _data_key(data_key, "KRUG_DATA_KEY") if data_key else None
+        if self.MESSAGE_QUEUE and not self.DATA_KEY:
+            # Each process would make its own instance/data_key and not open the others' rooms.
+            raise ValueError("KRUG_DATA_KEY must be set, the same on every process, with KRUG_MESSAGE_QUEUE")
 
 
 class TestConfig(Config):
@@ -120,6 +149,7 @@ class TestConfig(Config):
         super().__init__()
         self.ASYNC_MODE = "threading"
         self.SECRET_KEY = self.SECRET_KEY or "test-secret-key"
+        self.DATA_KEY = self.DATA_KEY or "5e" * 32
         self.MESSAGE_QUEUE = None
         self.DATABASE_URL = "sqlite://"
         self.JOIN_ATTEMPTS_PER_MINUTE = 100000

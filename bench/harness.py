@@ -22,6 +22,7 @@ import math
 import os
 import queue
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
@@ -178,7 +179,8 @@ class ServerGroup:
         self.database = f"krug_bench_{os.getpid()}_{int(time.time())}"
         shared = {"KRUG_DATABASE_URL": postgres_database_url(self.database),
                   "KRUG_MESSAGE_QUEUE": REDIS_URL, "KRUG_MESSAGE_QUEUE_CHANNEL": self.database,
-                  **(env or {})}
+                  # Every process opens every room: one data key for all (docs/deploy.md).
+                  "KRUG_DATA_KEY": secrets.token_hex(32), **(env or {})}
         self.servers = [Server("krug", workdir / f"process-{i}", env=shared, variant=variant) for i in range(count)]
 
     def _admin(self, sql: str) -> None:

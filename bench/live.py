@@ -155,6 +155,8 @@ class Client:
         self.state: dict | None = None
         self.me: dict | None = None
         self.format: dict | None = None  # room_format: the phases' texts, once per connection
+        self.notices: list[tuple[str, dict]] = []  # "removed" and "ended", in order
+        self.disconnected = threading.Event()
         self.received = threading.Condition()
         self.sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.2,
                                    reconnection_delay_max=1, randomization_factor=0)
@@ -162,6 +164,9 @@ class Client:
         self.sio.on("me", self._on_me)
         self.sio.on("room_format", self._on_format)
         self.sio.on("connect", self._on_connect)
+        self.sio.on("disconnect", lambda *_: self.disconnected.set())
+        for notice in ("removed", "ended"):
+            self.sio.on(notice, lambda data, name=notice: self._on_notice(name, data))
 
     def _on_connect(self) -> None:
         self.last_sid = self.sio.get_sid()
@@ -175,6 +180,23 @@ class Client:
             if self.state is None or data["v"] >= self.state["v"]:
                 self.state = data
             self.received.notify_all()
+
+    def _on_notice(self, name: str, data: dict) -> None:
+        with self.received:
+            self.notices.append((name, data))
+            self.received.notify_all()
+
+    def wait_notice(self, name: str, timeout: float = 5.0) -> dict:
+        deadline = time.monotonic() + timeout
+        with self.received:
+            while True:
+                for seen, data in self.notices:
+                    if seen == name:
+                        return data
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no {name} notice; got {self.notices}")
+                self.received.wait(remaining)
 
     def _on_format(self, data: dict) -> None:
         self.format = data

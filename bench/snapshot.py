@@ -12,7 +12,9 @@ What it prints (``python bench/snapshot.py``, or ``--json``):
   permessage-deflate sends), and without the parts a client already knows (the format's texts);
 - the cost of one command on that room: the engine alone, the store's one transaction
   (SQLite file, WAL: read the row, decode JSON, rebuild the Session, apply, dump, encode,
-  update, commit), building both views, encoding them, deflating one copy per receiver.
+  update, commit), building both views, encoding them, deflating one copy per receiver;
+- sealing the stored state (persistence/room_keys.py): its JSON encoding, AES-256-GCM alone,
+  opening it again, unwrapping a room key.
 
 Only the pure engine and the store are used; nothing here changes the server.
 """
@@ -186,11 +188,13 @@ def sizes(lang: str = "ru", cards: int = 60) -> dict:
 
 def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
     """Per-command cost on the busy room, in milliseconds (medians), with Krug's own store."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     from sqlalchemy import update
 
     from facilitation.engine import SystemClock, dump_format, load_format
     from facilitation.persistence.database import Database
-    from facilitation.persistence.models import Base, Room
+    from facilitation.persistence.models import Base, Room, RoomKeyRow
+    from facilitation.persistence.room_keys import DataKey
     from facilitation.persistence.rooms import RoomStore
 
     session, clock, ids = busy_room(lang)
@@ -236,10 +240,14 @@ def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
         db = Database()
         db.init_app(app)
         Base.metadata.create_all(db.engine)
-        store = RoomStore(db, SystemClock())
+        data_key = DataKey(bytes(32))
+        store = RoomStore(db, SystemClock(), data_key)
         store.create_room(session.format, "Leader", 1.0)
+        room_key, wrapped = data_key.new_room_key(1)
         with db.session() as s, s.begin():
-            s.execute(update(Room.__table__).where(Room.id == 1).values(state=dump(session), version=2))
+            s.execute(update(RoomKeyRow.__table__).where(RoomKeyRow.room_id == 1).values(wrapped=wrapped))
+            s.execute(update(Room.__table__).where(Room.id == 1).values(sealed=room_key.seal(dump(session)), version=2))
+        store = RoomStore(db, SystemClock(), data_key)  # a fresh process: no key kept yet
         actor = Actor(person_id=leader)
         # As it runs: the process keeps the room's session between commands.
         out["store_execute_ms"] = _timed(lambda: store.execute(1, actor, hide_cmd()), repeat)
@@ -255,6 +263,18 @@ def command_costs(lang: str = "ru", repeat: int = 200) -> dict:
         out["store_load_only_ms"] = _timed(lambda: store.load(1), repeat)
         db.engine.dispose()
     state = dump(session)
+    # Sealing at rest (persistence/room_keys.py): the state's JSON, then AES-256-GCM over it.
+    data_key = DataKey(bytes(32))
+    room_key, wrapped = data_key.new_room_key(1)
+    sealed = room_key.seal(state)
+    out["state_json_utf8_ms"] = _timed(lambda: json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode(), repeat)
+    out["seal_state_ms"] = _timed(lambda: room_key.seal(state), repeat)
+    # The encryption alone (what sealing adds to the JSON encoding every command did before).
+    plain = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+    aead, nonce = AESGCM(bytes(32)), bytes(12)
+    out["aes_gcm_encrypt_state_ms"] = _timed(lambda: aead.encrypt(nonce, plain, b"krug room 1"), repeat)
+    out["open_state_ms"] = _timed(lambda: room_key.open(sealed), repeat)
+    out["unwrap_room_key_ms"] = _timed(lambda: data_key.room_key(wrapped, 1), repeat)
     out["format_bytes_utf8"] = len(wire_json(format_doc).encode())
     out["encode_state_ms"] = _timed(lambda: wire_json(state), repeat)
     out["per_receiver_deflate_13_ms"] = out["deflate_one_public_copy_ms"] * 13

@@ -17,6 +17,7 @@ from flask import Flask
 
 from .engine import SystemClock
 from .extensions import babel, db, socketio
+from .persistence.room_keys import DataKey
 from .persistence.rooms import RoomStore
 from .persistence.saved_formats import FormatStore
 from .rate_limit import RateLimits
@@ -47,6 +48,10 @@ def create_app(config=None, clock=None) -> Flask:
         from config import instance_secret_key
 
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if not app.config.get("DATA_KEY"):
+        from config import instance_data_key
+
+        app.config["DATA_KEY"] = instance_data_key(Path(app.instance_path))
     _configure_logging(app)
 
     compile_catalogues()
@@ -73,8 +78,8 @@ def create_app(config=None, clock=None) -> Flask:
     )
     clock = clock or SystemClock()
     app.extensions["krug"] = Services(
-        db=db, rooms=RoomStore(db, clock), formats=FormatStore(db), clock=clock,
-        limits=RateLimits(app.config), relay=relay,
+        db=db, rooms=RoomStore(db, clock, DataKey.from_hex(app.config["DATA_KEY"])), formats=FormatStore(db),
+        clock=clock, limits=RateLimits(app.config), relay=relay,
     )
     wire.refuse_malformed_packets(socketio.server)
     admission.install(socketio.server, app.config["PENDING_CONNECTIONS_PER_ADDRESS"],

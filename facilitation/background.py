@@ -8,6 +8,7 @@ import logging
 from .engine import DomainError, commands
 from .persistence.database import UNAVAILABLE, describe
 from .persistence.retention import purge_expired
+from .realtime.broadcast import broadcast
 from .realtime.presence import presence_round, store_unsaved_disconnects
 from .services import services
 
@@ -30,7 +31,8 @@ def run_retention_job(app, socketio, interval_seconds: float = 300.0) -> None:
         socketio.sleep(interval_seconds)
         with app.app_context():
             try:
-                purge_expired(services().rooms, app.config["RETENTION_HOURS"])
+                # Devices still connected hear "ended" and forget the room.
+                purge_expired(services().rooms, app.config["RETENTION_HOURS"], announce=broadcast)
                 services().rooms.forget_erased()
             except Exception as exc:  # noqa: BLE001 — the loop must outlive a bad round
                 _failed("retention purge", exc)

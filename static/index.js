@@ -11,6 +11,29 @@
   var errorNode = K.$('create-error');
   var createBtn = K.$('create-btn');
   var formats = {};
+  var OWNER_KEY = 'krug:format-owner';
+
+  // Formats a leader saves belong to this device: a random key kept here and sent with the
+  // list and with create (docs/protocol.md). The server keeps only its hash.
+  function ownerKey() {
+    var key = K.store.get(OWNER_KEY);
+    if (!key || !/^[A-Za-z0-9_-]{22,100}$/.test(key)) {
+      var bytes = new Uint8Array(32);
+      window.crypto.getRandomValues(bytes);
+      key = Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+      K.store.set(OWNER_KEY, key);
+    }
+    return key;
+  }
+
+  function addSavedOption(fmt) {
+    if (form.querySelector('input[name="format_id"][value="' + fmt.id + '"]')) return;
+    var radio = h('input', { type: 'radio', name: 'format_id', value: fmt.id });
+    K.$('format-list').appendChild(h('label', { 'class': 'format-option' }, radio,
+      h('span', { 'class': 'format-body' },
+        h('span', { 'class': 'format-name' }, K.pick(fmt.name)),
+        h('span', { 'class': 'format-meta' }, fmt.total_minutes + ' ' + t('min')))));
+  }
   var rows = [];       // [{key, title, minutes, include, case}]
   var edited = false;
 
@@ -175,6 +198,7 @@
     }
     var saveAs = K.$('save-as').value.trim();
     if (saveAs) body.save_as = saveAs;
+    if (saveAs || body.format_id.indexOf('own-') === 0) body.owner = ownerKey();
     createBtn.disabled = true;
     fetch('/api/rooms', {
       method: 'POST', credentials: 'same-origin',
@@ -202,14 +226,18 @@
   });
 
   // The formats' full texts and the phase library fill the phase editor only: fetched when it is
-  // opened, not on every visit to this page.
+  // opened, not on every visit to this page — unless this device has saved formats of its own to list.
   var formatsLoading = null;
   function ensureFormats() {
     if (formatsLoading) return formatsLoading;
     formatsLoading = K.ready.then(function () {
-      return fetch('/api/formats', { credentials: 'same-origin' }).then(function (r) { return r.json(); });
+      return fetch('/api/formats', { credentials: 'same-origin', headers: { 'X-Krug-Owner': ownerKey() } })
+        .then(function (r) { return r.json(); });
     }).then(function (data) {
-      (data.formats || []).forEach(function (f) { formats[f.id] = f; });
+      (data.formats || []).forEach(function (f) {
+        formats[f.id] = f;
+        if (f.id.indexOf('own-') === 0) addSavedOption(f);
+      });
       library = data.primitives || [];
       reflectionKinds = data.reflection_kinds || {};
       renderLibrary();
@@ -221,7 +249,7 @@
   }
   var adjust = K.$('adjust');
   adjust.addEventListener('toggle', function () { if (adjust.open) ensureFormats(); });
-  if (adjust.open) ensureFormats();
+  if (adjust.open || K.store.get(OWNER_KEY)) ensureFormats();
 
   var codeInput = K.$('join-code');
   if (codeInput && codeInput.getAttribute('aria-invalid') === 'true') codeInput.focus();

@@ -10,7 +10,7 @@ import pytest
 def config_module(monkeypatch, tmp_path):
     for name in ["KRUG_HOST", "KRUG_PORT", "KRUG_PUBLIC_URL", "KRUG_DATABASE_URL", "KRUG_MESSAGE_QUEUE",
                  "KRUG_SECRET_KEY", "KRUG_TIME_SCALE", "KRUG_RETENTION_HOURS", "KRUG_ASYNC_MODE", "KRUG_ENV",
-                 "KRUG_MIGRATE"]:
+                 "KRUG_MIGRATE", "KRUG_DATA_KEY"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KRUG_INSTANCE_DIR", str(tmp_path / "instance"))
     import config
@@ -28,7 +28,7 @@ def test_defaults(config_module, tmp_path):
 
 def test_building_a_config_writes_nothing(config_module, tmp_path):
     cfg = config_module.Config()
-    assert cfg.SECRET_KEY is None and cfg.MIGRATE is True
+    assert cfg.SECRET_KEY is None and cfg.DATA_KEY is None and cfg.MIGRATE is True
     assert not (tmp_path / "instance").exists()
 
 
@@ -37,6 +37,27 @@ def test_secret_key_is_generated_once_and_kept(config_module, tmp_path):
     first = config_module.instance_secret_key(instance)
     assert len(first) >= 32 and config_module.instance_secret_key(instance) == first
     assert (instance / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_data_key_is_generated_once_private_and_kept(config_module, tmp_path):
+    instance = tmp_path / "instance"
+    first = config_module.instance_data_key(instance)
+    assert len(bytes.fromhex(first)) == 32 and config_module.instance_data_key(instance) == first
+    assert (instance / "data_key").stat().st_mode & 0o077 == 0
+
+
+def test_several_processes_need_one_data_key(config_module, monkeypatch):
+    monkeypatch.setenv("KRUG_MESSAGE_QUEUE", "redis://127.0.0.1:6379/0")
+    with pytest.raises(ValueError, match="KRUG_DATA_KEY"):
+        config_module.Config()
+
+
+def test_data_key_from_the_environment_is_checked(config_module, monkeypatch):
+    monkeypatch.setenv("KRUG_DATA_KEY", "ab" * 32)
+    assert config_module.Config().DATA_KEY == "ab" * 32
+    monkeypatch.setenv("KRUG_DATA_KEY", "not-hex")
+    with pytest.raises(ValueError, match="KRUG_DATA_KEY"):
+        config_module.Config()
 
 
 def test_environment_overrides(config_module, monkeypatch):
@@ -49,6 +70,7 @@ def test_environment_overrides(config_module, monkeypatch):
     monkeypatch.setenv("KRUG_RETENTION_HOURS", "2")
     monkeypatch.setenv("KRUG_ASYNC_MODE", "threading")
     monkeypatch.setenv("KRUG_SECRET_KEY", "s3cret")
+    monkeypatch.setenv("KRUG_DATA_KEY", "cd" * 32)
     cfg = config_module.Config()
     assert (cfg.HOST, cfg.PORT, cfg.PUBLIC_URL) == ("0.0.0.0", 8080, "http://krug.local:8080")
     assert cfg.DATABASE_URL.startswith("postgresql+psycopg://")

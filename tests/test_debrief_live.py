@@ -27,9 +27,12 @@ def debrief(server, token: str) -> requests.Response:
     return requests.get(f"{server.url}/api/debrief", headers={"Authorization": f"Bearer {token}"}, timeout=5)
 
 
+OWNER = "owner-key-of-the-tuesday-group"  # the saving device's key (saved formats are its own)
+
+
 def meeting(server, clients, format_id: str, over: bool = False) -> dict:
     """A short meeting; ``over``: its first phase runs past its (tiny) planned time."""
-    room = server.create_room(f"Lea {MARK}", format_id)
+    room = server.create_room(f"Lea {MARK}", format_id, owner=OWNER)
     leader = clients(server, room["token"]).connect()
     anna_token = server.join(room["code"], f"Anna {MARK}").json()["token"]
     anna = clients(server, anna_token).connect()
@@ -71,9 +74,10 @@ def test_a_saved_format_compares_its_past_meetings(shared_server, clients):
     phases = [{"key": p["key"], "minutes": 1 if i == 0 else p["minutes"]} for i, p in enumerate(next(
         f for f in requests.get(f"{shared_server.url}/api/formats", timeout=5).json()["formats"]
         if f["id"] == "balint-single")["phases"])]
-    saved = shared_server.create_room("Lea", "balint-single", save_as=f"Tuesday {MARK}", phases=phases)
-    format_id = next(f["id"] for f in requests.get(f"{shared_server.url}/api/formats", timeout=5).json()["formats"]
-                     if f["id"].startswith("own-tuesday"))
+    saved = shared_server.create_room("Lea", "balint-single", save_as=f"Tuesday {MARK}", phases=phases, owner=OWNER)
+    format_id = next(f["id"] for f in requests.get(f"{shared_server.url}/api/formats", timeout=5,
+                                                   headers={"X-Krug-Owner": OWNER}).json()["formats"]
+                     if f["id"].startswith("own-"))
     ok(clients(shared_server, saved["token"]).connect().emit("end_session"))  # never started: no phase ran
     first = meeting(shared_server, clients, format_id, over=True)
     second = meeting(shared_server, clients, format_id)

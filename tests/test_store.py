@@ -8,6 +8,7 @@ import pytest
 from facilitation.engine import Actor, DomainError, FakeClock, FormatLibrary
 from facilitation.engine import commands as c
 from facilitation.persistence.database import Database
+from facilitation.persistence.room_keys import DataKey
 from facilitation.persistence.rooms import RoomStore
 from facilitation.persistence.saved_formats import FORMATS_DIR
 
@@ -25,7 +26,7 @@ def stores(database_url):
     for _ in range(2):
         db = Database()
         db.init_app(_App(database_url))
-        made.append(RoomStore(db, FakeClock()))
+        made.append(RoomStore(db, FakeClock(), DataKey(bytes(32))))
     yield made
     for store in made:
         store.db.engine.dispose()

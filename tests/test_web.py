@@ -31,7 +31,24 @@ def test_create_room_and_open_its_three_faces(client):
         assert page.status_code == 200 and room["code"] in page.get_data(as_text=True)
         assert room["token"] not in page.get_data(as_text=True)
     assert client.get(f"/j/{room['code'].lower()}").status_code == 302
-    assert client.get("/j/ZZZZZZ").status_code == 404
+    assert client.get("/j/ZZZZZ").status_code == 404  # not even the shape of a code
+
+
+def test_pages_do_not_tell_live_codes_from_dead_ones(client):
+    """Issue 12.7: every page (and the QR code) answers a dead code exactly as a live one, so
+    codes can be guessed only through the join limit."""
+    live = create(client)["code"]
+    dead = "ZZZZZZ" if live != "ZZZZZZ" else "YYYYYY"
+    for path in ("/j/{}", "/s/{}", "/c/{}", "/qr/{}.svg"):
+        a, b = client.get(path.format(live)), client.get(path.format(dead))
+        assert a.status_code == b.status_code == 200, path
+        assert set(a.headers.keys()) == set(b.headers.keys()) and a.mimetype == b.mimetype
+        if not path.startswith("/qr"):
+            page = a.get_data(as_text=True).replace(live, dead).replace(" ".join(live), " ".join(dead))
+            assert page == b.get_data(as_text=True), path
+
+
+OWNER, OTHER = "owner-key-of-lea-device-0001", "owner-key-of-someone-else-02"
 
 
 def test_create_room_with_customized_and_saved_format(client):
@@ -39,13 +56,66 @@ def test_create_room_with_customized_and_saved_format(client):
     single = next(f for f in formats if f["id"] == "balint-single")
     phases = [{"key": p["key"], "minutes": p["minutes"]} for p in single["phases"] if p["key"] != "check_in"]
     phases[0]["minutes"] = 7
-    create(client, format_id="balint-single", phases=phases, save_as="Our Tuesday group")
-    saved = next(f for f in client.get("/api/formats").json["formats"] if f["id"].startswith("own-"))
-    assert saved["name"]["en"] == "Our Tuesday group" and saved["total_minutes"] == 90 - 5 - 5 + 7
+    create(client, format_id="balint-single", phases=phases, save_as="Our Zanzibar group", owner=OWNER)
+    mine = client.get("/api/formats", headers={"X-Krug-Owner": OWNER}).json["formats"]
+    saved = next(f for f in mine if f["id"].startswith("own-"))
+    assert saved["name"]["en"] == "Our Zanzibar group" and saved["total_minutes"] == 90 - 5 - 5 + 7
+    assert "zanzibar" not in saved["id"].lower()  # ids are random: names never reach the log through them
+    # Only the device that saved it sees it or can use it.
+    for headers in ({}, {"X-Krug-Owner": OTHER}):
+        assert not any(f["id"].startswith("own-") for f in client.get("/api/formats", headers=headers).json["formats"])
+    assert "Zanzibar" not in client.get("/").get_data(as_text=True)
+    assert client.post("/api/rooms", json={"leader_name": "Eve", "format_id": saved["id"], "owner": OTHER}).status_code == 404
+    create(client, format_id=saved["id"], owner=OWNER)
     bad = client.post("/api/rooms", json={"leader_name": "Lea", "format_id": "balint-single", "phases": [{"key": "nope"}]})
     assert bad.status_code == 400 and bad.json["error"]["code"] == "bad_request"
     assert client.post("/api/rooms", json={"format_id": "balint-single"}).json["error"]["code"] == "bad_request"
     assert client.post("/api/rooms", json={"leader_name": " ", "format_id": "balint-single"}).json["error"]["code"] == "empty_text"
+
+
+def _own(client, owner=OWNER):
+    return [f for f in client.get("/api/formats", headers={"X-Krug-Owner": owner}).json["formats"]
+            if f["id"].startswith("own-")]
+
+
+def test_a_refused_request_saves_no_format(client, caplog):
+    refusals = [
+        {"leader_name": " ", "save_as": "Empty leader"},                       # empty_text
+        {"leader_name": "Lea\x1b[31m", "save_as": "Escape in the name"},       # control character
+        {"leader_name": "Lea", "save_as": "No owner key", "owner": None},       # no owner
+        {"leader_name": "Lea", "save_as": "Bad\x00name"},                      # control character
+        {"leader_name": "Lea", "save_as": "Bad phases", "phases": [{"key": "nope"}]},
+        {"leader_name": "Lea", "save_as": "Bad door", "admit_each": "yes"},
+    ]
+    for body in refusals:
+        response = client.post("/api/rooms", json={"format_id": "balint-single", "owner": OWNER, **body})
+        assert response.status_code == 400, body
+        assert response.headers["Cache-Control"] == "no-store"
+    assert _own(client) == []
+    assert "name" not in caplog.text.lower() and "Group" not in caplog.text
+
+
+def test_saved_formats_are_bounded_per_owner(client, monkeypatch):
+    from facilitation.persistence import saved_formats
+
+    monkeypatch.setattr(saved_formats, "FORMATS_PER_OWNER", 2)
+    for n in range(2):
+        create(client, format_id="balint-single", save_as=f"Group {n}", owner=OWNER)
+    over = client.post("/api/rooms", json={"leader_name": "Lea", "format_id": "balint-single",
+                                           "save_as": "One too many", "owner": OWNER})
+    assert over.status_code == 400 and over.json["error"]["code"] == "too_many_formats"
+    assert len(_own(client)) == 2
+    create(client, format_id="balint-single", save_as="Someone else's", owner=OTHER)  # a bound per owner
+    monkeypatch.setattr(saved_formats, "FORMATS_IN_ALL", 3)
+    assert client.post("/api/rooms", json={"leader_name": "Eve", "format_id": "balint-single", "save_as": "x",
+                                           "owner": "a-third-owner-key-0000000"}).json["error"]["code"] == "too_many_formats"
+
+
+def test_token_answers_are_never_cached(client):
+    created = client.post("/api/rooms", json={"leader_name": "Lea"})
+    assert created.headers["Cache-Control"] == "no-store"
+    joined = client.post(f"/api/rooms/{created.json['code']}/join", json={"name": "Anna", "consent": True})
+    assert joined.status_code == 201 and joined.headers["Cache-Control"] == "no-store"
 
 
 def test_qr_is_svg_of_the_join_link(client):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import commands as c
-from .entities import Actor, Card, Event, Nomination
+from .entities import Actor, Card, Case, Event, Nomination
 from .errors import DomainError
 from .formats import CARD_KINDS, NOMINATION_KINDS
 from .rules import (
@@ -16,6 +16,7 @@ from .rules import (
     REQUEST_MAX,
     TITLE_MAX,
     VOTE_BUDGET_MAX,
+    Role,
     clean_text,
     count_sentences,
 )
@@ -29,6 +30,22 @@ class CaseCommands:
         """A case none of whose phases has begun (so its presenter may still change)."""
         return not any(self.format.phases[run.index].case == number for run in self.history)
 
+    def _case_has_content(self, case: Case) -> bool:
+        """Something of the case was said: its request, or any card about it."""
+        return bool(case.request) or any(card.case == case.number for card in self.cards)
+
+    def _may_change_presenter(self, case: Case, actor: Actor) -> None:
+        """A begun case keeps its presenter: only the main leader may correct a wrong one, and
+        only before anything of the case was said. This is about the case's state, not the
+        sender's rank in general (co-leaders assign cases ahead freely), so it lives here.
+        The correction starts the presentation anew: there is nothing yet to hand over."""
+        if self._case_is_ahead(case.number):
+            return
+        if self.role_of(actor) is not Role.LEADER:
+            raise DomainError("case_begun")
+        if self._case_has_content(case):
+            raise DomainError("case_begun")
+
     def _require_nomination_phase(self) -> None:
         if self.status == "running" and self.phase.kind not in NOMINATION_KINDS:
             raise DomainError("phase_closed")
@@ -41,8 +58,8 @@ class CaseCommands:
         self._require_nomination_phase()
         if self.vote and self.vote.is_open:
             raise DomainError("vote_open")
-        title = clean_text(cmd.title, TITLE_MAX)
-        pitch = clean_text(cmd.pitch, PITCH_MAX, required=False)
+        title = clean_text(cmd.title, TITLE_MAX, field="title")
+        pitch = clean_text(cmd.pitch, PITCH_MAX, field="pitch", required=False, multiline=True)
         if pitch and count_sentences(pitch) > PITCH_SENTENCES:
             raise DomainError("too_long", f"A pitch has at most {PITCH_SENTENCES} sentences.", sentences=PITCH_SENTENCES)
         mine = [n for n in self.nominations.values() if n.author_id == actor.person_id and not n.withdrawn and n.case is None]
@@ -83,6 +100,8 @@ class CaseCommands:
         case = self.case(number)
         if case is None:
             raise DomainError("no_case")
+        if not self._case_is_ahead(number):
+            raise DomainError("case_begun")
         candidates = [n.id for n in self.nominations.values() if not n.withdrawn and n.case is None]
         if not candidates:
             raise DomainError("no_nominations")
@@ -147,7 +166,7 @@ class CaseCommands:
         """The runner-up becomes the next case's candidate, which the leader may change."""
         following = self.case(vote.case + 1)
         runner_up = vote.runner_up()
-        if following and following.presenter_id is None and runner_up:
+        if following and following.presenter_id is None and runner_up and self._case_is_ahead(following.number):
             self._give_case(following.number, runner_up, "runner_up")
 
     def _give_case(self, number: int, nomination_id: str, source: str) -> None:
@@ -160,6 +179,8 @@ class CaseCommands:
         case.title = nomination.title
         case.presenter_id = nomination.author_id
         case.request = ""
+        if not self._case_is_ahead(number):
+            case.exporter_id = case.presenter_id  # a begun case corrected before anything was said
         case.source = source
 
     def _do_assign_case(self, cmd: c.AssignCase, actor: Actor, now: float) -> list[Event]:
@@ -174,6 +195,7 @@ class CaseCommands:
         author = self.people.get(nomination.author_id)
         if author is None or not author.in_circle:
             raise DomainError("unknown_person")
+        self._may_change_presenter(case, actor)
         old = case.presenter_id
         self._give_case(cmd.case, nomination.id, "leader")
         return [Event("case_assigned", {"case": cmd.case}, private_for=tuple(p for p in (old, case.presenter_id) if p))]
@@ -185,8 +207,11 @@ class CaseCommands:
         person = self._person(cmd.person_id)
         if not person.in_circle:
             raise DomainError("unknown_person")
+        self._may_change_presenter(case, actor)
         old = case.presenter_id
         case.presenter_id = person.id
+        if not self._case_is_ahead(case.number):
+            case.exporter_id = person.id  # see _may_change_presenter: nothing was said yet
         return [Event("presenter", {"case": cmd.case}, private_for=tuple(p for p in (old, person.id) if p))]
 
     def _do_set_request(self, cmd: c.SetRequest, actor: Actor, now: float) -> list[Event]:
@@ -196,7 +221,7 @@ class CaseCommands:
             raise DomainError("phase_closed")
         if role not in LEADING and case.presenter_id != actor.person_id:
             raise DomainError("not_presenter")
-        case.request = clean_text(cmd.text, REQUEST_MAX)
+        case.request = clean_text(cmd.text, REQUEST_MAX, field="text", multiline=True)
         return [Event("request", {"case": case.number})]
 
     def _do_set_anonymity(self, cmd: c.SetAnonymity, actor: Actor, now: float) -> list[Event]:
@@ -225,7 +250,7 @@ class CaseCommands:
             group = self._group_for_post(actor.person_id, cmd.kind)
         else:
             self._check_audience(actor, cmd.kind)
-        text = clean_text(cmd.text, CARD_MAX)
+        text = clean_text(cmd.text, CARD_MAX, field="text", multiline=True)
         mine = sum(1 for card in self.cards if card.author_id == actor.person_id and card.phase_key == phase.key)
         if mine >= CARDS_PER_PHASE:
             raise DomainError("too_many_cards")
@@ -234,7 +259,7 @@ class CaseCommands:
         held = self.card_hold and phase.silent_presenter and self.role_of(actor) not in LEADING
         card = Card(id=self._next_id("c"), client_id=cmd.client_id, kind=cmd.kind, text=text,
                     author_id=actor.person_id, phase_key=phase.key, case=phase.case, posted_at=now,
-                    group=group, held=held)
+                    group=group, held=held, anonymous=cmd.kind in self.anonymous)
         self.cards.append(card)
         if held:
             # Only the author's own view learns of it (as waiting), besides the leaders'.

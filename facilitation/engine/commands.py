@@ -224,6 +224,18 @@ class Admit(Command):
     admit: bool = True
 
 
+@_command("remove_person")
+class RemovePerson(Command):
+    person_id: str
+
+
+@_command("set_admit_each")
+class SetAdmitEach(Command):
+    """On: every join waits at the door until a leader lets them in (a meeting lobby)."""
+
+    on: bool
+
+
 @_command("set_locked")
 class SetLocked(Command):
     locked: bool
@@ -257,6 +269,7 @@ CLIENT_COMMANDS: dict[str, type[Command]] = {
         WithdrawNomination, OpenVote, CastVote, RetractVote, CloseVote, RevealVote, BreakTie,
         AssignCase, AssignPresenter, SetRequest, PostCard, HideCard, HandLeadership,
         MakeColeader, SetAnonymity, SetVoteBudget, EndSession, Leave, Admit, SetLocked,
+        RemovePerson, SetAdmitEach,
         SetCardHold, ReleaseCards,
         SplitGroups, SwapPeople,
     )

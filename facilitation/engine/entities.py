@@ -42,7 +42,8 @@ class Person:
     connections: list[str] = field(default_factory=list)  # ids of this person's open connections
     disconnected_at: float | None = None
     left: bool = False
-    waiting: bool = False  # joined after the start: waits for a leader to let them in
+    waiting: bool = False  # joined after the start (or the door admits each): waits to be let in
+    removed: bool = False  # a leader removed them (or turned them away at the door); implies left
 
     @property
     def online(self) -> bool:
@@ -75,6 +76,9 @@ class Case:
     title: str = ""
     presenter_id: str | None = None
     request: str = ""
+    # Who may download the case: its presenter when the case's first phase began. Fixed then,
+    # so no later change of presenter hands the content over.
+    exporter_id: str | None = None
     # How its nomination came to it: "vote", "tie" (the leader broke one), "runner_up" (second
     # in the vote, given while the leader may still change it) or "leader" (assigned by hand).
     source: str | None = None
@@ -91,6 +95,8 @@ class Card:
     case: int | None
     posted_at: float
     hidden: bool = False
+    # Fixed when posted: changing the room's setting later never reveals (or hides) an author.
+    anonymous: bool = False
     held: bool = False  # waits for a leader's release before the room sees it (card hold)
     group: int | None = None  # written in a small group: its members see it, the room does not
 

@@ -114,6 +114,9 @@ PERMISSIONS: dict[str, Permission] = {
     # small groups: the leader shapes them before the first round; posting follows the role
     "split_groups": _RUN,
     "swap_people": _RUN,
+    # the door
+    "remove_person": _LEAD,  # never the main leader: the handler knows who is acted on
+    "set_admit_each": _LEAD,
 }
 
 
@@ -147,14 +150,24 @@ def refuse_invalid_text(value: object) -> None:
         raise DomainError("bad_request", f"Field '{where}' is not valid text.", field=where)
 
 
-def clean_text(value: object, limit: int, *, required: bool = True) -> str:
-    """Strip and bound a piece of typed text; refuse non-text, empty or overlong input."""
+# Control characters (C0, DEL, C1) have no place in what people type: NUL or ESC would reach
+# the wall, the export and terminals. Line breaks and tabs only where text may span lines.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_text(value: object, limit: int, *, field: str, required: bool = True, multiline: bool = False) -> str:
+    """Strip and bound a piece of typed text; refuse non-text, text that is not valid Unicode,
+    control characters, empty or overlong input. ``field`` names the field in a refusal."""
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        raise DomainError("bad_request", "Text must be a string.")
+        raise DomainError("bad_request", "Text must be a string.", field=field)
     if _LONE_SURROGATE.search(value):
-        raise DomainError("bad_request", "Text must be valid Unicode.")
+        raise DomainError("bad_request", "Text must be valid Unicode.", field=field)
+    # Ordinary white space around the text goes; any other control character is refused.
+    if (_CONTROL if multiline else _CONTROL_ONE_LINE).search(value.strip(" \t\r\n")):
+        raise DomainError("bad_request", "The text contains control characters.", field=field)
     text = value.strip()
     if required and not text:
         raise DomainError("empty_text")

@@ -67,6 +67,7 @@ class Session(PeopleCommands, CaseCommands, GroupCommands):
     vote_budget: int = 1
     allow_observers: bool = True
     locked: bool = False
+    admit_each: bool = False  # every join waits at the door to be let in, as in a meeting lobby
     card_hold: bool = False  # in silent phases, new cards wait for a leader's release
     counter: int = 0
     # The small groups of the current phase (see groups.py): members by group, rotation state.
@@ -83,14 +84,15 @@ class Session(PeopleCommands, CaseCommands, GroupCommands):
     # ----------------------------------------------------------------- construction
 
     @classmethod
-    def create(cls, fmt: Format, leader_name: str, now: float, time_scale: float = 1.0) -> tuple[Session, str]:
+    def create(cls, fmt: Format, leader_name: str, now: float, time_scale: float = 1.0,
+               admit_each: bool = False) -> tuple[Session, str]:
         """A new room in the lobby with its leader; returns the session and the leader's id."""
         session = cls(
             format=fmt, created_at=now, time_scale=time_scale,
             cases=[Case(number=n) for n in range(1, fmt.cases + 1)],
-            anonymous=set(fmt.anonymous),
+            anonymous=set(fmt.anonymous), admit_each=admit_each,
         )
-        name = clean_text(leader_name, NAME_MAX)
+        name = clean_text(leader_name, NAME_MAX, field="leader_name")
         leader = Person(id=session._next_id("p"), name=name, role=Role.LEADER, joined_at=now)
         session.people[leader.id] = leader
         return session, leader.id
@@ -215,6 +217,10 @@ class Session(PeopleCommands, CaseCommands, GroupCommands):
         seconds = self._group_timer_seconds() if self.group_spec else self.phase_seconds(index)
         self.timer = Timer.start(seconds, now)
         self.history.append(PhaseRun(index=index, started_at=now))
+        case = self.current_case
+        if case is not None and case.exporter_id is None:
+            # The presentation begins: the export belongs to this presenter from now on.
+            case.exporter_id = case.presenter_id
 
     def _move(self, index: int, now: float) -> list[Event]:
         grouped = {pid for members in self.groups for pid in members}

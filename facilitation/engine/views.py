@@ -7,7 +7,7 @@ never change during a session, so they travel once per connection in ``format_vi
 every snapshot: a busy Russian room's snapshot is then under 16 KB (bench/snapshot.py).
 Filtering rules:
 - vote tallies: nobody before the vote is closed; leaders after close; everyone after reveal;
-- anonymous cards carry no author, for every audience;
+- anonymous cards (as they were when posted) carry no author, for every audience;
 - hidden cards reach leaders only (marked hidden);
 - held cards (card hold) reach leaders only (marked held) until a leader releases them;
 - an author learns of their own held or hidden cards in their personal view only (``withheld``);
@@ -73,7 +73,7 @@ def format_view(session: Session, audience: str) -> dict | None:
 def _card_view(card: Card, session: Session, audience: str) -> dict:
     # ``cid`` lets an author's phone match its outbox and its own anonymous cards.
     view = {"id": card.id, "cid": card.client_id, "kind": card.kind, "text": card.text}
-    if card.kind not in session.anonymous:
+    if not card.anonymous:
         view["by"] = card.author_id
     if card.hidden:
         view["hidden"] = True
@@ -191,7 +191,9 @@ def room_view(session: Session, audience: str, now: float) -> dict:
         "cards": _visible_cards(session, audience),
         "settings": {"anonymous": sorted(session.anonymous), "vote_budget": session.vote_budget,
                      "allow_observers": session.allow_observers, "locked": session.locked,
-                     "card_hold": session.card_hold},
+                     "card_hold": session.card_hold,
+                     # Only when on: every byte of the busy room's snapshot counts (bench/snapshot.py).
+                     **({"admit_each": True} if session.admit_each else {})},
     }
     groups = _groups_view(session)
     if groups is not None:  # only while a phase splits the circle: every snapshot is sent to 13

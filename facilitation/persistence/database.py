@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
@@ -46,6 +48,7 @@ class Database:
         # \u-escapes, and every command writes it.
         options: dict = {"future": True, "json_serializer": _compact_json}
         if url.startswith("sqlite"):
+            keep_private(url)
             options["connect_args"] = {"check_same_thread": False}
             if url in ("sqlite://", "sqlite:///:memory:"):
                 options["poolclass"] = StaticPool
@@ -95,9 +98,18 @@ class Database:
         """Make sure erased text is not left in the SQLite file or its write-ahead log.
 
         secure_delete (set on every connection) zeroes freed pages; the checkpoint folds the log,
-        which still holds old page images, back into the file and truncates it.
+        which still holds old page images, back into the file and truncates it. A reader holding
+        an old snapshot keeps the log from being truncated: what it keeps is sealed content whose
+        room key is gone (room_keys.py). On PostgreSQL, vacuuming the key table lets it reuse the
+        space of the deleted keys' dead rows instead of keeping them until autovacuum comes by.
         """
-        if self.engine is None or self.engine.dialect.name != "sqlite":
+        if self.engine is None:
+            return
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM room_keys")
+            return
+        if self.engine.dialect.name != "sqlite":
             return
         with self.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -110,6 +122,19 @@ def describe(exc: BaseException) -> str:
     original = getattr(exc, "orig", None) or exc
     lines = str(original).strip().splitlines()
     return f"{type(original).__name__}: {lines[0] if lines else ''}"[:200]
+
+
+def keep_private(url: str) -> None:
+    """A SQLite file readable by its owner only, made so before SQLite first opens it: SQLite
+    gives its -wal and -shm files the mode of the database file."""
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            os.chmod(file, 0o600)
 
 
 def _compact_json(obj) -> str:

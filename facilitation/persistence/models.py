@@ -1,15 +1,17 @@
 """Persistence of engine state (SQLAlchemy 2, typed).
 
 A room's session is one JSON document with a version number: every accepted command is one
-transaction that checks the version it read, so several processes can share a room. The room's
-format sits beside it, written once: it never changes during a session.
+transaction that checks the version it read, so several processes can share a room. While the
+room lives the document is stored only sealed with the room's key (``sealed``, see
+room_keys.py); once its content is erased, the content-free rest is plain JSON (``state``).
+The room's format sits beside it, written once: it never changes during a session.
 Tokens are stored only as SHA-256 hashes.
 """
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -32,10 +34,24 @@ class Room(Base):
     # Set when case content was erased (session ended or retention window passed).
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    state: Mapped[dict] = mapped_column(JSON)
+    # Plain only when content-free (erased), or stored before 0004 until its next command.
+    state: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     format_doc: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     # The leaders' debrief, written when the session ends: numbers and times, no typed text.
     record: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class RoomKeyRow(Base):
+    """A live room's key, wrapped by the server's data key; deleted when the content is erased.
+
+    A table of its own: the room row is rewritten by every command (PostgreSQL keeps each old
+    version until vacuum), the key only at creation and at the end."""
+
+    __tablename__ = "room_keys"
+
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Credential(Base):
@@ -57,6 +73,9 @@ class SavedFormat(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
+    # SHA-256 of the owner key the saving device keeps; None for formats saved before 0004,
+    # which nobody lists any more.
+    owner_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     document: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -19,11 +19,12 @@ from .rooms import RoomStore
 log = logging.getLogger("krug.retention")
 
 
-def purge_expired(rooms: RoomStore, retention_hours: float, now: datetime | None = None) -> int:
+def purge_expired(rooms: RoomStore, retention_hours: float, now: datetime | None = None, announce=None) -> int:
     """Expire every room created before the retention window; returns how many.
 
     Safe with several processes: each room is expired by whichever process gets there first,
-    and the other's command is then refused as ``session_ended``.
+    and the other's command is then refused as ``session_ended``. ``announce(outcome)`` tells
+    the room's connections (the server passes its broadcast; the CLI has none to tell).
     """
     now = now or datetime.now(UTC)
     cutoff = now - timedelta(hours=retention_hours)
@@ -32,10 +33,12 @@ def purge_expired(rooms: RoomStore, retention_hours: float, now: datetime | None
     erased = 0
     for room_id in candidates:
         try:
-            rooms.execute(room_id, Actor.system(), commands.Expire())
+            outcome = rooms.execute(room_id, Actor.system(), commands.Expire())
         except DomainError:
             continue
         erased += 1
+        if announce is not None:
+            announce(outcome)
     if erased:
         rooms.db.compact()
         log.info("retention purge erased=%d", erased)

@@ -11,26 +11,38 @@ was most of a command's cost). Another process's write changes the version, so t
 session is then simply not used. A kept session leaves the cache while a command works on it
 and returns only after that command's transaction committed, so a failure never leaves a
 half-applied session behind.
+
+The state is stored sealed with the room's key (room_keys.py); the process keeps each live
+room's unwrapped key beside its kept session. When the content is erased (the session ends or
+expires), the same transaction deletes the wrapped key and stores the content-free rest plain;
+a person who leaves or is removed loses their token in the transaction that records it.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 
 from ..engine import Actor, Command, DomainError, Event, Format, Session, commands, dump, dump_format, load, load_format
 from .credentials import new_room_code, new_token, normalize_code, token_hash
 from .database import Database
-from .models import Credential, Room
+from .models import Credential, Room, RoomKeyRow
+from .room_keys import DataKey, RoomKey, SealingError
 from .saved_formats import OWN_FORMAT_PREFIX
+
+log = logging.getLogger("krug.rooms")
 
 MAX_RETRIES = 8
 PAST_MEETINGS = 20  # how many earlier meetings of a group's own format a debrief compares
 _rooms = Room.__table__
 _credentials = Credential.__table__
+_keys = RoomKeyRow.__table__
+# Events after which a person's token no longer opens the room.
+_GONE = ("left", "removed")
 
 
 @dataclass(frozen=True)
@@ -60,9 +72,11 @@ class Identity:
 
 
 class RoomStore:
-    def __init__(self, db: Database, clock) -> None:
+    def __init__(self, db: Database, clock, data_key: DataKey) -> None:
         self.db = db
         self.clock = clock
+        self.data_key = data_key
+        self._room_keys: dict[int, RoomKey] = {}  # unwrapped keys of live rooms, this process
         # One writer per room inside this process; the version check covers other processes.
         self._locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
         self._kept: dict[int, _Kept] = {}
@@ -70,18 +84,23 @@ class RoomStore:
 
     # ----------------------------------------------------------------- rooms and people
 
-    def create_room(self, fmt: Format, leader_name: str, time_scale: float) -> tuple[str, str, str, str]:
+    def create_room(self, fmt: Format, leader_name: str, time_scale: float,
+                    admit_each: bool = False) -> tuple[str, str, str, str]:
         """Returns (code, leader token, screen token, leader person id)."""
         now = self.clock.now()
-        session, leader_id = Session.create(fmt, leader_name, now, time_scale)
+        session, leader_id = Session.create(fmt, leader_name, now, time_scale, admit_each=admit_each)
         leader_token, screen_token = new_token(), new_token()
         with self.db.writing(), self.db.session() as s, s.begin():
             code = self._unused_code(s)
-            room = Room(code=code, format_id=fmt.id, state=dump(session), format_doc=dump_format(fmt), version=1)
+            room = Room(code=code, format_id=fmt.id, state=None, format_doc=dump_format(fmt), version=1)
             s.add(room)
             s.flush()
+            room_key, wrapped = self.data_key.new_room_key(room.id)
+            s.add(RoomKeyRow(room_id=room.id, wrapped=wrapped))
+            room.sealed = room_key.seal(dump(session))
             s.add(Credential(token_hash=token_hash(leader_token), room_id=room.id, person_id=leader_id, kind="person"))
             s.add(Credential(token_hash=token_hash(screen_token), room_id=room.id, person_id=None, kind="screen"))
+        self._room_keys[room.id] = room_key
         self.db.wrote()
         return code, leader_token, screen_token, leader_id
 
@@ -165,6 +184,7 @@ class RoomStore:
         for room_id in erased:
             self._kept.pop(room_id, None)
             self._formats.pop(room_id, None)
+            self._room_keys.pop(room_id, None)
         return len(erased)
 
     def _format(self, room_id: int, doc: dict | None) -> Format | None:
@@ -179,12 +199,39 @@ class RoomStore:
     def load(self, room_id: int) -> tuple[Session, int, str]:
         """A fresh copy of the room's session, for reading (never the kept one: its reader
         may yield while a command changes the kept session)."""
-        with self.db.reading(), self.db.session() as s:
-            row = s.execute(select(Room.state, Room.format_doc, Room.version, Room.code)
-                            .where(Room.id == room_id)).first()
+        with self.db.reading(), self.db.engine.connect() as conn:
+            row = conn.execute(select(_rooms.c.version, _rooms.c.code).where(_rooms.c.id == room_id)).first()
             if row is None:
                 raise DomainError("not_found")
-            return load(row.state, self._format(room_id, row.format_doc)), row.version, row.code
+            return self._read(conn, room_id), row.version, row.code
+
+    def _read(self, conn, room_id: int) -> Session:
+        """The stored session: opened with the room's key, or plain when content-free."""
+        state, sealed, doc = conn.execute(select(_rooms.c.state, _rooms.c.sealed, _rooms.c.format_doc)
+                                          .where(_rooms.c.id == room_id)).one()
+        if sealed is not None:
+            try:
+                state = self._room_key(conn, room_id).open(sealed)
+            except (SealingError, AttributeError):  # AttributeError: no key row at all
+                log.error("room %s does not open with this server's data key (KRUG_DATA_KEY)", room_id)
+                raise DomainError("not_found", "This room cannot be opened by this server.") from None
+        return load(state, self._format(room_id, doc))
+
+    def _room_key(self, conn, room_id: int, create: bool = False) -> RoomKey | None:
+        key = self._room_keys.get(room_id)
+        if key is not None:
+            return key
+        wrapped = conn.execute(select(_keys.c.wrapped).where(_keys.c.room_id == room_id)).scalar()
+        if wrapped is not None:
+            key = self.data_key.room_key(wrapped, room_id)
+        elif create:  # a room stored plain before revision 0004: sealed from its next write on
+            key, wrapped = self.data_key.new_room_key(room_id)
+            conn.execute(insert(_keys).values(room_id=room_id, wrapped=wrapped))
+            return key  # kept only once its transaction committed (see _execute_once)
+        else:
+            return None
+        self._room_keys[room_id] = key
+        return key
 
     def execute(self, room_id: int, actor: Actor, command: Command, also=None) -> Outcome:
         """Apply ``command`` and store the result; ``also(connection, events)`` joins the transaction."""
@@ -211,9 +258,7 @@ class RoomStore:
                 raise DomainError("not_found")
             version, code = row
             if kept is None or kept.version != version:
-                state, doc = conn.execute(select(_rooms.c.state, _rooms.c.format_doc)
-                                          .where(_rooms.c.id == room_id)).one()
-                kept = _Kept(version, code, load(state, self._format(room_id, doc)))
+                kept = _Kept(version, code, self._read(conn, room_id))
             session = kept.session
             try:
                 events = session.apply(command, actor, self.clock.now())
@@ -225,12 +270,20 @@ class RoomStore:
                 self._kept[room_id] = kept
                 return Outcome(room_id, code, session, version, events)
             session.stamp_answer(command, actor, version + 1)
-            values = {"state": dump(session), "version": version + 1}
             end = next((e for e in events if e.name == "ended"), None)
             ended = end is not None
-            if ended:
-                values["ended_at"] = values["erased_at"] = datetime.now(UTC)
-                values["record"] = end.data["record"]
+            if session.status == "ended":
+                # The content is gone from the session: what is left is stored plain, and the
+                # room key goes with it, so every older sealed copy anywhere stays shut.
+                conn.execute(delete(_keys).where(_keys.c.room_id == room_id))
+                self._room_keys.pop(room_id, None)
+                values = {"state": dump(session), "sealed": None, "version": version + 1}
+                if ended:
+                    values["ended_at"] = values["erased_at"] = datetime.now(UTC)
+                    values["record"] = end.data["record"]
+            else:
+                room_key = self._room_key(conn, room_id, create=True)
+                values = {"sealed": room_key.seal(dump(session)), "state": None, "version": version + 1}
             stored = conn.execute(
                 _rooms.update().where(_rooms.c.id == room_id, _rooms.c.version == version).values(**values)
             ).rowcount
@@ -238,12 +291,17 @@ class RoomStore:
                 raise _VersionConflict()
             if also is not None:
                 also(conn, events)
+            gone = [e.data["person"] for e in events if e.name in _GONE]
+            if gone:
+                conn.execute(_credentials.delete().where(_credentials.c.room_id == room_id,
+                                                         _credentials.c.person_id.in_(gone)))
             if ended:
                 self._retire_credentials(conn, room_id, end.data["debrief_for"])
         self.db.wrote()
         kept.version = version + 1
-        if not ended:
+        if session.status != "ended":
             self._kept[room_id] = kept
+            self._room_keys.setdefault(room_id, room_key)
         return Outcome(room_id, code, session, version + 1, events)
 
 

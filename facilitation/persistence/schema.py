@@ -6,6 +6,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from .database import keep_private
+
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
 
 
@@ -17,6 +19,5 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_database(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    keep_private(url)
     command.upgrade(alembic_config(url), "head")

@@ -12,3 +12,5 @@ class Connection:
     code: str
     actor: Actor
     audience: str
+    # "left" or "removed": the person is out; the connection is about to be closed.
+    gone: str | None = None

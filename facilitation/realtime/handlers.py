@@ -26,7 +26,7 @@ from ..engine import (
 from ..extensions import socketio
 from ..persistence.database import UNAVAILABLE, describe
 from ..services import services
-from .broadcast import audience_room, broadcast, messages, person_room, stamped_view
+from .broadcast import AUDIENCES, audience_room, broadcast, messages, person_room, stamped_view
 from .connections import Connection
 from .presence import store_disconnect
 
@@ -34,10 +34,13 @@ log = logging.getLogger("krug.realtime")
 
 
 def _enter_rooms(sid: str, conn: Connection, session) -> None:
+    # Every other audience room, not only the one remembered here: another process may have
+    # moved this connection meanwhile (broadcast.reseat).
     audience = audience_of(session, conn.actor)
-    if audience != conn.audience:
-        leave_room(audience_room(conn.room_id, conn.audience), sid=sid)
-        conn.audience = audience
+    for other in AUDIENCES:
+        if other != audience:
+            leave_room(audience_room(conn.room_id, other), sid=sid)
+    conn.audience = audience
     join_room(audience_room(conn.room_id, audience), sid=sid)
 
 
@@ -50,10 +53,12 @@ def _refuse(err: DomainError) -> None:
 def on_connect(auth):
     """Connect with ``auth = {token, previous?}`` (``previous``: this device's last connection id,
     so one that died with a crashed process stops counting as online). Refused with
-    {code: not_authenticated} when the token is unknown, with {code: session_ended} (details
-    {debrief: true} for the room's leaders) once the room is over, and with {code: unavailable}
-    while the database fails (the browser tries again with backoff). On success the server emits
-    ``me``, ``room_format`` (not to people at the door) and ``room_state`` to this connection."""
+    {code: not_authenticated, details: {reason: "token_refused"}} when the token opens no room
+    (never issued, or revoked: the person left or was removed), with {code: session_ended}
+    (details {debrief: true} for the room's leaders) once the room is over, and with {code:
+    unavailable} while the database fails (the browser tries again with backoff). On success the
+    server emits ``me``, ``room_format`` (not to people at the door) and ``room_state`` to this
+    connection."""
     try:
         _accept(auth)
     except DomainError as err:
@@ -80,7 +85,7 @@ def _accept(auth) -> None:
         wait = svc.limits.hit_join(_address())
         if wait is not None:
             raise DomainError("rate_limited", f"Too many attempts; wait {wait} s.", retry_after=wait)
-        raise DomainError("not_authenticated")
+        raise DomainError("not_authenticated", reason="token_refused")
     if identity.after_end:
         raise DomainError("session_ended", debrief=identity.after_end == "debrief")
     previous = auth.get("previous") if isinstance(auth.get("previous"), str) else None
@@ -93,11 +98,12 @@ def _accept(auth) -> None:
     me = personal_view(outcome.session, conn.actor)
     own = stamped_view(outcome.session, conn.audience, outcome.version, conn.code)
     fmt = format_view(outcome.session, conn.audience)
-    for target, event, payload in changes:  # before joining: this connection gets its own just below
-        socketio.emit(event, payload, to=target)
+    # Joined before anything is sent: a role change while this runs then moves it too.
     join_room(audience_room(conn.room_id, conn.audience))
     if identity.actor.person_id:
         join_room(person_room(conn.room_id, identity.actor.person_id))
+    for target, event, payload in changes:  # this connection gets its own just below
+        socketio.emit(event, payload, to=target, skip_sid=request.sid)
     socketio.emit("me", me, to=request.sid)
     if fmt is not None:
         socketio.emit("room_format", fmt, to=request.sid)
@@ -134,7 +140,9 @@ def _within_budget() -> None:
 def _connection() -> Connection:
     conn = services().connections.get(request.sid)
     if conn is None:
-        raise DomainError("not_authenticated")
+        raise DomainError("not_authenticated", reason="token_refused")
+    if conn.gone:
+        raise DomainError("not_authenticated", reason=conn.gone)
     return conn
 
 
@@ -157,6 +165,9 @@ def on_sync(_payload=None):
         conn = _connection()
         _within_budget()
         session, version, _code = services().rooms.load(conn.room_id)
+        person = session.people.get(conn.actor.person_id) if conn.actor.person_id else None
+        if person is not None and person.left:
+            raise DomainError("not_authenticated", reason="removed" if person.removed else "left")
     except DomainError as err:
         return err.as_ack()
     _enter_rooms(request.sid, conn, session)

@@ -37,7 +37,9 @@ def _route_sections() -> tuple[tuple[str, str], ...]:
 
 
 def presenter_export(session: Session, person_id: str, note: str = "", lang: str = "en") -> str:
-    cases = [case for case in session.cases if case.presenter_id == person_id]
+    # The right to a case's content was fixed when its presentation began (``Case.exporter_id``):
+    # whoever is named presenter afterwards never receives it.
+    cases = [case for case in session.cases if case.exporter_id == person_id]
     if not cases:
         raise DomainError("not_presenter")
     if session.format.focus:

@@ -24,6 +24,7 @@ from flask import (
 )
 
 from ..engine import DomainError, FormatError, customize, refuse_invalid_text
+from ..engine.rules import NAME_MAX, clean_text
 from ..persistence.credentials import normalize_code
 from ..persistence.database import UNAVAILABLE, describe
 from ..realtime.broadcast import broadcast
@@ -34,6 +35,7 @@ from .i18n import COOKIE, LANGUAGES, browser_catalogue, select_locale
 from .network import public_url
 
 bp = Blueprint("web", __name__)
+OWNER_HEADER = "X-Krug-Owner"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 VENDOR = {
@@ -116,44 +118,56 @@ def remember_language(response: Response) -> Response:
 
 @bp.get("/")
 def index():
-    """Landing page: start a room (leader) or type a code (everyone else)."""
-    return render_template("index.html", formats=services().formats.all(), lang=select_locale())
+    """Landing page: start a room (leader) or type a code (everyone else). Only the built-in
+    formats: a device's own saved ones come from /api/formats with its owner key."""
+    return render_template("index.html", formats=services().formats.built_in(), lang=select_locale())
 
 
 @bp.get("/api/formats")
 def list_formats():
-    """All formats with their phases, for the create-room form."""
+    """The built-in formats, then those saved with this device's owner key (header
+    ``X-Krug-Owner``), with their phases, and the phase library, for the create-room form."""
     library = services().formats.library
-    return jsonify({"ok": True, "formats": [
-        {**f.to_dict(), "total_minutes": f.total_minutes} for f in services().formats.all()
+    response = jsonify({"ok": True, "formats": [
+        {**f.to_dict(), "total_minutes": f.total_minutes}
+        for f in services().formats.all(request.headers.get(OWNER_HEADER))
     ], "primitives": library.primitive_list(), "reflection_kinds": library.reflection_kinds()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/api/rooms")
 def create_room():
-    """Create a room. Body: {leader_name, format_id, phases?: [{key, minutes}], save_as?}.
+    """Create a room. Body: {leader_name, format_id, phases?: [{key, minutes}], save_as?, owner?,
+    admit_each?}. ``owner`` (this device's owner key) is needed to use or save a saved format.
 
-    Returns {ok, code, token, screen_token, person_id}: the creator is the leader.
+    Returns {ok, code, token, screen_token, person_id}: the creator is the leader. A refused
+    request stores nothing: every check runs before the format is saved.
     """
     body, refusal = _limited_json_body()
     if refusal:
         return refusal
-    fmt = services().formats.get(body.get("format_id") or "balint-classic")
+    formats = services().formats
+    fmt = formats.get(body.get("format_id") or "balint-classic", body.get("owner"))
     if fmt is None:
         return _error(DomainError("not_found", "No such format."), 404)
+    admit_each = body.get("admit_each", False)
     try:
+        if not isinstance(admit_each, bool):
+            raise DomainError("bad_request", "admit_each must be true or false.", field="admit_each")
+        clean_text(body.get("leader_name"), NAME_MAX, field="leader_name")
         if body.get("phases") is not None:
-            fmt = customize(fmt, body["phases"], primitives=services().formats.library.primitives)
-        if body.get("save_as"):
-            if not isinstance(body["save_as"], str):
-                raise DomainError("bad_request", "save_as must be text.")
-            fmt = services().formats.save(fmt, body["save_as"])
+            fmt = customize(fmt, body["phases"], primitives=formats.library.primitives)
+        if body.get("save_as") is not None:
+            fmt, owned = formats.prepare(fmt, body["save_as"], body.get("owner"))
+            formats.save(fmt, owned)
         code, token, screen_token, person_id = services().rooms.create_room(
-            fmt, body.get("leader_name"), current_app.config["TIME_SCALE"])
+            fmt, body.get("leader_name"), current_app.config["TIME_SCALE"], admit_each=admit_each)
     except FormatError as exc:
         return _error(DomainError("bad_request", str(exc), field=exc.field))
     except DomainError as err:
         return _error(err)
+    # The format's id, never its name: a saved format's id is random (saved_formats.py).
     current_app.logger.info("room created format=%s phases=%d", fmt.id, len(fmt.phases))
     return jsonify({"ok": True, "code": code, "token": token, "screen_token": screen_token,
                     "person_id": person_id}), 201
@@ -180,14 +194,24 @@ def join_room(code: str):
     return jsonify({"ok": True, "token": token, "person_id": person_id, "waiting": waiting}), 201
 
 
+@bp.after_request
+def no_store_for_tokens(response: Response) -> Response:
+    """Answers of the API carry tokens (create, join) or case content (export): no cache, no
+    shared proxy and no back-forward cache may keep them."""
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _room_page(template: str, code: str):
+    """The same page for every well-formed code, live or not: the pages never tell which codes
+    exist. A device learns about its room only through the join route and the Socket.IO
+    connect, both under the join limit (an unknown code is ``not_found`` there)."""
     normal = normalize_code(code)
     if normal is None:
         abort(404)
     if normal != code:
         return redirect(url_for(request.endpoint, code=normal))
-    if services().rooms.room_id_for(normal) is None:
-        return render_template("missing.html", code=normal, lang=select_locale()), 404
     base = _base_url()
     return render_template(template, code=normal, lang=select_locale(),
                            join_url=f"{base}/j/{normal}", base_url=base)
@@ -222,9 +246,10 @@ def join_by_code():
 
 @bp.get("/qr/<code>.svg")
 def qr(code: str):
-    """QR code of the room's join link, as SVG (made here, no outside service)."""
+    """QR code of a join link, as SVG (made here, no outside service); for any well-formed code,
+    as the pages are, so it says nothing about which rooms exist."""
     normal = normalize_code(code)
-    if normal is None or services().rooms.room_id_for(normal) is None:
+    if normal is None:
         abort(404)
     buffer = io.BytesIO()
     segno.make(f"{_base_url()}/j/{normal}", error="m").save(

@@ -14,6 +14,7 @@ LEADER_COMMANDS = [
     c.HideCard(card_id="c1"), c.HandLeadership(person_id="p2"), c.MakeColeader(person_id="p2"),
     c.SetAnonymity(kind="question", anonymous=True), c.SetVoteBudget(budget=2), c.EndSession(),
     c.Admit(person_id="p2"), c.SetLocked(locked=True), c.SetCardHold(on=True), c.ReleaseCards(all=True),
+    c.RemovePerson(person_id="p3"), c.SetAdmitEach(on=True),
 ]
 
 

@@ -51,7 +51,9 @@ def cluster(pg_url, redis_url, tmp_path):
 
     def start(**extra: str):
         env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": redis_url,
-               "KRUG_MESSAGE_QUEUE_CHANNEL": f"krug-test-{uuid.uuid4().hex[:8]}", **extra}
+               "KRUG_MESSAGE_QUEUE_CHANNEL": f"krug-test-{uuid.uuid4().hex[:8]}",
+               # Both processes open every room: one data key for the deployment.
+               "KRUG_DATA_KEY": uuid.uuid4().hex * 2, **extra}
         for name in ("a", "b"):
             (tmp_path / name).mkdir()
         a = LiveServer(tmp_path / "a", **env)

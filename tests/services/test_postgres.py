@@ -15,6 +15,7 @@ from facilitation.engine import commands as c
 from facilitation.engine.formats import FormatLibrary
 from facilitation.persistence.database import Database
 from facilitation.persistence.models import Base
+from facilitation.persistence.room_keys import DataKey
 from facilitation.persistence.rooms import RoomStore
 from facilitation.persistence.saved_formats import FORMATS_DIR
 from facilitation.persistence.schema import upgrade_database
@@ -35,7 +36,7 @@ def _store(pg_url) -> RoomStore:
     app = create_app(TestConfig(DATABASE_URL=pg_url))
     database = Database()
     database.init_app(app)
-    return RoomStore(database, SystemClock())
+    return RoomStore(database, SystemClock(), DataKey.from_hex(app.config["DATA_KEY"]))
 
 
 def test_two_stores_on_one_room_lose_no_update(pg_url):
