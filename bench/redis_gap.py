@@ -39,6 +39,7 @@ def measure(outage: float, workdir: Path, quiet: bool) -> dict:
     servers = []
     try:
         env = {"KRUG_DATABASE_URL": postgres_database_url(name), "KRUG_MESSAGE_QUEUE": redis.url,
+               "KRUG_DATA_KEY": uuid.uuid4().hex * 2,
                "KRUG_TIME_SCALE": "0.05"}
         for label in ("a", "b"):
             (workdir / label).mkdir(parents=True, exist_ok=True)

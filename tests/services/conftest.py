@@ -87,7 +87,8 @@ def pg_cluster(pg_url, own_redis, tmp_path):
     started = []
 
     def start(**extra: str):
-        env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": own_redis.url, **extra}
+        env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": own_redis.url,
+               "KRUG_DATA_KEY": uuid.uuid4().hex * 2, **extra}
         for name in ("a", "b"):
             (tmp_path / name).mkdir()
         a = LiveServer(tmp_path / "a", **env)
