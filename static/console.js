@@ -91,6 +91,10 @@
       t('End and delete')).then(function (ok) { if (ok) send('end_session'); });
   });
 
+  $('c-admit-each').addEventListener('change', function () {
+    var box = $('c-admit-each');
+    send('set_admit_each', { on: box.checked }).then(function (ack) { if (!ack.ok) box.checked = !box.checked; });
+  });
   $('c-lock').addEventListener('change', function () {
     var box = $('c-lock');
     send('set_locked', { locked: box.checked }).then(function (ack) { if (!ack.ok) box.checked = !box.checked; });
@@ -506,26 +510,31 @@
             h('span', { class: 'tag tag-role-' + p.role }, t(K.ROLE_LABEL[p.role] || p.role)),
             presents.map(function (n) { return h('span', { class: 'tag tag-case' }, t('presents case {n}', { n: n })); }),
             h('span', { class: 'c-person-presence' }, presenceText(p))));
-        if (!circle) return li;
         var actions = [];
-        if (mainLeader() && p.role !== 'leader') {
+        if (circle && mainLeader() && p.role !== 'leader') {
           var co = p.role === 'coleader';
           actions.push(button(co ? t('Remove co-leader') : t('Make co-leader'), 'btn-quiet btn-small', function () {
             send('make_coleader', { person_id: p.id, on: !co });
           }, { 'data-fk': 'co-' + p.id }));
         }
-        if (mainLeader() && p.id !== me.person) {
+        if (circle && mainLeader() && p.id !== me.person) {
           actions.push(button(t('Hand leadership'), 'btn-quiet btn-small', function () {
             K.confirm(t('Hand leadership to {name}? They get the full console; you stay in the circle.', { name: p.name }),
               t('Hand over')).then(function (ok) { if (ok) send('hand_leadership', { person_id: p.id }); });
           }, { 'data-fk': 'lead-' + p.id }));
         }
         state.cases.forEach(function (c) {
-          if (c.presenter === p.id || !caseAhead(c.number)) return;
+          if (!circle || c.presenter === p.id || !caseAhead(c.number)) return;
           actions.push(button(t('Presenter of case {n}', { n: c.number }), 'btn-quiet btn-small', function () {
             send('assign_presenter', { 'case': c.number, person_id: p.id });
           }, { 'data-fk': 'pres-' + p.id + '-' + c.number }));
         });
+        if (p.role !== 'leader' && p.id !== me.person) {
+          actions.push(button(t('Remove from the room'), 'btn-quiet btn-small', function () {
+            K.confirm(t('Remove from the room: {name}? Their device forgets the room; their cards stay, without a name.', { name: p.name }),
+              t('Remove')).then(function (ok) { if (ok) send('remove_person', { person_id: p.id }); });
+          }, { 'data-fk': 'remove-' + p.id }));
+        }
         if (actions.length) {
           var details = h('details', { class: 'c-person-actions' },
             h('summary', { 'data-fk': 'more-' + p.id, 'aria-label': t('Actions for {name}', { name: p.name }) }, t('Actions')),
@@ -583,6 +592,7 @@
     });
     var lock = $('c-lock');
     lock.checked = !!state.settings.locked;
+    $('c-admit-each').checked = !!state.settings.admit_each;
     $('c-hold').checked = !!state.settings.card_hold;
     var budget = $('c-budget');
     if (document.activeElement !== budget) budget.value = String(state.settings.vote_budget);
@@ -622,6 +632,10 @@
       onEnded: function () {
         K.wipe('c-room');
         showEnded();
+      },
+      onRemoved: function () {
+        K.wipe('c-room');
+        showOnly('c-problem');
       },
       onAuthFail: function () {
         K.store.remove(K.keys.token(CODE));

@@ -807,6 +807,20 @@
           retryDelay(connectAttempts++, err && err.data));
       }
     });
+    // The server's word that this device is out: removed, turned away, left, or the end.
+    socket.on('removed', function (data) { over(false, (data && data.reason) || 'removed'); });
+    socket.on('ended', function () { over(true, 'ended'); });
+
+    function over(ended, reason) {
+      if (room.ended) return;
+      room.ended = true;
+      if (ended && room.me && (room.me.role === 'leader' || room.me.role === 'coleader')) store.set(keys.debrief(CODE), room.token);
+      forgetRoom(CODE, ended);
+      banner.set(null);
+      setTimeout(function () { socket.disconnect(); }, 200);
+      if (ended && opts.onEnded) opts.onEnded(null);
+      if (!ended && opts.onRemoved) opts.onRemoved(reason);
+    }
     socket.on('me', function (me) { setMe(me); });
     socket.on('room_format', function (format) {
       room.format = format;

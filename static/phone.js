@@ -142,6 +142,20 @@
         K.wipe('p-room');
         showOnly('p-ended');
       },
+      onRemoved: function (reason) {
+        $('note-text').value = '';
+        mine = [];
+        K.wipe('p-room');
+        room = null;
+        var words = {
+          removed: t('A leader has removed you from the room. Nothing of it stays on this phone.'),
+          refused: t('The leader did not let you in. Nothing of the room stays on this phone.'),
+          left: t('You have left the room. Nothing of it stays on this phone.')
+        };
+        setText($('p-problem-title'), t('You are no longer in the room'));
+        setText($('p-problem-text'), words[reason] || words.removed);
+        showOnly('p-problem');
+      },
       onAuthFail: function () {
         K.store.remove(K.keys.token(CODE));
         room = null;

@@ -120,3 +120,36 @@ def test_the_console_leads_to_the_debrief(server, faces, clients):
     stranger = faces.new("stranger", "phone", "en", server.url)
     stranger.goto(f"/d/{code}?lang=en")
     expect(stranger.by_id("d-problem")).to_be_visible()
+
+
+def test_the_leader_removes_a_person_whose_phone_forgets_the_room(server, faces, clients):
+    tr = Tr(server, "ru")
+    room = server.create_room("Лея")
+    code = room["code"]
+    clients(server, join_over_http(server, code, "Борис")).connect()
+    dasha_token = join_over_http(server, code, "Дарья")
+    console = faces.new("console", "console", "ru", server.url)
+    open_with_token(console, f"/c/{code}?lang=ru", f"krug:{code}:token", room["token"])
+    phone = faces.new("phone-dasha", "phone", "ru", server.url)
+    open_with_token(phone, f"/j/{code}", f"krug:{code}:token", dasha_token)
+    expect(phone.by_id("p-room")).to_be_visible()
+    phone.page.evaluate("([k, v]) => localStorage.setItem(k, v)", [f"krug:{code}:note", NOTE])
+
+    person = console.locator("#c-person-list li").filter(has_text="Дарья")
+    person.locator("summary").click()
+    person.get_by_role("button", name=tr("Remove from the room")).click()
+    expect(console.by_id("confirm-dialog")).to_contain_text(
+        tr("Remove from the room: {name}? Their device forgets the room; their cards stay, without a name.", name="Дарья"))
+    console.shot("remove-confirm")
+    console.by_id("confirm-ok").click()
+
+    expect(phone.by_id("p-problem")).to_be_visible()
+    expect(phone.by_id("p-problem")).to_contain_text(
+        tr("A leader has removed you from the room. Nothing of it stays on this phone."))
+    assert room_keys(phone, code) == []
+    phone.shot("removed")
+    expect(console.locator("#c-person-list li").filter(has_text="Дарья")).to_have_count(0)
+    # Its token opens nothing any more: a reload offers to join again, with nothing of before.
+    phone.page.reload()
+    expect(phone.by_id("p-join")).to_be_visible()
+    assert NOTE not in phone.page.content()
