@@ -40,33 +40,38 @@ def redis_url():
     return REDIS_URL
 
 
-@pytest.fixture
-def cluster(pg_url, redis_url, tmp_path):
-    """Start two Krug processes sharing one PostgreSQL database and one Redis channel.
-
-    ``cluster(**env)`` returns (a, b); the first migrates, the second starts with KRUG_MIGRATE=0
-    as the deploy guide says. Both are stopped after the test.
-    """
+def _two_processes(pg_url: str, queue_url: str, tmp_path):
+    """``start(**env)`` starts two Krug processes sharing one PostgreSQL database and one Redis
+    channel and returns (a, b): the first migrates, the second starts with KRUG_MIGRATE=0 as the
+    deploy guide says. ``stop()`` stops every one started, also one that never got ready."""
     started: list[LiveServer] = []
 
     def start(**extra: str):
-        env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": redis_url,
+        env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": queue_url,
                "KRUG_MESSAGE_QUEUE_CHANNEL": f"krug-test-{uuid.uuid4().hex[:8]}",
                # Both processes open every room: one data key for the deployment.
                "KRUG_DATA_KEY": uuid.uuid4().hex * 2, **extra}
-        for name in ("a", "b"):
+        servers = []
+        for name, more in (("a", {}), ("b", {"KRUG_MIGRATE": "0"})):
             (tmp_path / name).mkdir()
-        a = LiveServer(tmp_path / "a", **env)
-        started.append(a)  # before start(): one that never gets ready is stopped too
-        a.start()
-        b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env)
-        started.append(b)
-        b.start()
-        return a, b
+            server = LiveServer(tmp_path / name, **more, **env)
+            started.append(server)  # before start(): one that never gets ready is stopped too
+            servers.append(server.start())
+        return tuple(servers)
 
+    def stop():
+        for server in started:
+            server.stop()
+
+    return start, stop
+
+
+@pytest.fixture
+def cluster(pg_url, redis_url, tmp_path):
+    """Two Krug processes on the test's own PostgreSQL database and the machine's Redis."""
+    start, stop = _two_processes(pg_url, redis_url, tmp_path)
     yield start
-    for server in started:
-        server.stop()
+    stop()
 
 
 @pytest.fixture
@@ -83,25 +88,9 @@ def own_redis(tmp_path_factory):
 @pytest.fixture
 def pg_cluster(pg_url, own_redis, tmp_path):
     """Two Krug processes on the test's own PostgreSQL database and its own Redis."""
-
-    started = []
-
-    def start(**extra: str):
-        env = {"KRUG_DATABASE_URL": pg_url, "KRUG_MESSAGE_QUEUE": own_redis.url,
-               "KRUG_DATA_KEY": uuid.uuid4().hex * 2, **extra}
-        for name in ("a", "b"):
-            (tmp_path / name).mkdir()
-        a = LiveServer(tmp_path / "a", **env)
-        started.append(a)  # before start(): one that never gets ready is stopped too
-        a.start()
-        b = LiveServer(tmp_path / "b", KRUG_MIGRATE="0", **env)
-        started.append(b)
-        b.start()
-        return a, b
-
+    start, stop = _two_processes(pg_url, own_redis.url, tmp_path)
     yield start
-    for server in started:
-        server.stop()
+    stop()
 
 
 class SmallDisk:
