@@ -2,6 +2,11 @@
 client (``Client``) are the one harness in ``bench/live.py``, shared with the benchmark."""
 from __future__ import annotations
 
+import time
+
+import requests
+import socketio
+
 from bench.live import Client, LiveServer  # noqa: F401 — the tests import them from here
 
 
@@ -26,3 +31,36 @@ def with_format(state: dict, fmt: dict | None) -> dict:
 
 def names(state: dict) -> list[str]:
     return sorted(p["name"] for p in state["people"])
+
+
+def try_connect(server, token: str) -> dict | None:
+    """One connection attempt as the browser makes it: None when accepted, else the refusal's
+    data (Socket.IO's CONNECT_ERROR carries {message, data}; Krug's data is {code, message, details?})."""
+    refusal: dict = {}
+    sio = socketio.Client(reconnection=False)
+    sio.on("connect_error", lambda error: refusal.update(error.get("data") or {"raw": error}))
+    try:
+        sio.connect(server.url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
+    except socketio.exceptions.ConnectionError:
+        return refusal or {"code": "?"}
+    sio.disconnect()
+    return None
+
+
+def health(server) -> tuple[int, dict]:
+    response = requests.get(f"{server.url}/healthz", timeout=10)  # a hang fails here
+    return response.status_code, response.json()
+
+
+def wait_health(server, status: int, timeout: float = 15.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        code, body = health(server)
+        if code == status:
+            return body
+        assert time.monotonic() < deadline, f"/healthz stayed {code}: {body}"
+        time.sleep(0.1)
+
+
+def person(state: dict, name: str) -> dict:
+    return next(p for p in state["people"] if p["name"] == name)

@@ -7,12 +7,10 @@ import time
 
 import psycopg
 import pytest
-import requests
-import socketio
 
 from bench.live import postgres_admin_dsn as _admin_dsn
 
-from ..live import ok
+from ..live import health, ok, person, try_connect, wait_health
 from ..proxy import Proxy
 
 
@@ -33,37 +31,8 @@ def allow_connections(url: str) -> None:
         admin.execute(f'ALTER DATABASE "{_database(url)}" WITH ALLOW_CONNECTIONS true')
 
 
-def health(server) -> tuple[int, dict]:
-    response = requests.get(f"{server.url}/healthz", timeout=10)  # a hang fails here
-    return response.status_code, response.json()
 
 
-def wait_health(server, status: int, timeout: float = 15.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        code, body = health(server)
-        if code == status:
-            return body
-        assert time.monotonic() < deadline, f"/healthz stayed {code}: {body}"
-        time.sleep(0.1)
-
-
-def try_connect(server, token: str) -> dict | None:
-    """One connection attempt as the browser makes it: None when accepted, else the refusal's data."""
-    refusal: dict = {}
-    sio = socketio.Client(reconnection=False)
-    # Socket.IO's CONNECT_ERROR carries {message, data}; Krug's data is {code, message}.
-    sio.on("connect_error", lambda error: refusal.update(error.get("data") or {"raw": error}))
-    try:
-        sio.connect(server.url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
-    except socketio.exceptions.ConnectionError:
-        return refusal or {"code": "?"}
-    sio.disconnect()
-    return None
-
-
-def person(state: dict, name: str) -> dict:
-    return next(p for p in state["people"] if p["name"] == name)
 
 
 @pytest.mark.services

@@ -6,25 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-import requests
 
-from ..live import ok
-
-
-def health(server) -> tuple[int, dict]:
-    response = requests.get(f"{server.url}/healthz", timeout=10)
-    return response.status_code, response.json()
-
-
-def wait_health(server, status: int, timeout: float = 15.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        code, body = health(server)
-        if code == status:
-            return body
-        if time.monotonic() > deadline:
-            raise AssertionError(f"/healthz stayed {code}: {body}")
-        time.sleep(0.1)
+from ..live import ok, wait_health
 
 
 def phase(state: dict) -> int:

@@ -9,28 +9,10 @@ import time
 
 import pytest
 import requests
-import socketio
 
 from bench.live import PYTHON, ROOT, LiveServer, free_port
 
-from ..live import ok
-
-
-def try_connect(server, token: str) -> dict | None:
-    """One connection attempt as the browser makes it: None when accepted, else the refusal."""
-    refusal: dict = {}
-    sio = socketio.Client(reconnection=False)
-    sio.on("connect_error", lambda error: refusal.update(error.get("data") or {"raw": error}))
-    try:
-        sio.connect(server.url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
-    except socketio.exceptions.ConnectionError:
-        return refusal or {"code": "?"}
-    sio.disconnect()
-    return None
-
-
-def person(state: dict, name: str) -> dict:
-    return next(p for p in state["people"] if p["name"] == name)
+from ..live import ok, person, try_connect
 
 
 def healthz(server) -> tuple[int, dict]:
