@@ -649,7 +649,8 @@
 
   /** The whole session as one bar: segments sized by planned seconds. */
   function PlanBar(extraClass) {
-    var track = h('div', { class: 'plan-track', role: 'img' });
+    // Named from the start: the steps are added with the first state (an unnamed image meanwhile).
+    var track = h('div', { class: 'plan-track', role: 'img', 'aria-label': t('Session plan') });
     var status = h('span', { class: 'plan-status' });
     var ends = h('span', { class: 'plan-ends' });
     var node = h('div', { class: 'planbar ' + (extraClass || '') }, track, h('div', { class: 'plan-meta' }, status, ends));
