@@ -112,7 +112,10 @@
           h('span', { class: 'group-name' }, name),
           role ? h('span', { class: 'group-role' }, roleTitle(state, role)) : null,
           back ? h('span', { class: 'group-back' }, t('back turned, listening')) : null);
-        seat.style.left = (50 + 36 * Math.cos(angle)).toFixed(1) + '%';
+        // Three or more round a ring: the lower seats sit side by side, so where the rings stand
+        // in at most two columns (1, 2 or 4 groups) they spread wider and their labels keep apart.
+        var wide = n > 2 && [1, 2, 4].indexOf(list.length) !== -1;
+        seat.style.left = (50 + (wide ? 44 : 36) * Math.cos(angle)).toFixed(1) + '%';
         seat.style.top = (50 + 36 * Math.sin(angle)).toFixed(1) + '%';
         ring.appendChild(seat);
         label.push((role ? name + ' — ' + roleTitle(state, role) : name) + (back ? ', ' + t('back turned, listening') : ''));
