@@ -51,8 +51,12 @@ def instance_secret_key(instance_dir: Path) -> str:
 
     Called by the app factory, not by the config classes: building a config writes nothing.
     """
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    path = instance_dir / "secret_key"
+    return _generated_once(instance_dir / "secret_key")
+
+
+def _generated_once(path: Path) -> str:
+    """32 random bytes as hex, written to ``path`` the first time and read back ever after."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         # Created 0600 from the start: never readable by others, not even for a moment.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -65,13 +69,8 @@ def instance_data_key(instance_dir: Path) -> str:
     """The server's data key (64 hex characters), generated once into the instance folder when
     KRUG_DATA_KEY is not set. It wraps every room's key and must never sit in the database:
     with several processes, give all of them the same KRUG_DATA_KEY instead."""
-    instance_dir.mkdir(parents=True, exist_ok=True)
     path = instance_dir / "data_key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return _data_key(path.read_text().strip(), str(path))
+    return _data_key(_generated_once(path), str(path))
 
 
 def _data_key(value: str, source: str) -> str:
