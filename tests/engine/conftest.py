@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitation.engine import Actor, FakeClock, FormatLibrary, Session
+from facilitation.engine import Actor, DomainError, FakeClock, FormatLibrary, Session, codec
 from facilitation.engine import commands as c
 
 FORMATS = Path(__file__).resolve().parents[2] / "facilitation" / "formats"
@@ -43,3 +43,12 @@ def room(library) -> Room:
 @pytest.fixture
 def make_room(library):
     return lambda **kw: Room(library, **kw)
+
+
+def refused(room, who, command) -> str:
+    """The code ``who`` is refused with; a refused command must leave the state as it was."""
+    before = codec.dump(room.session)
+    with pytest.raises(DomainError) as err:
+        room.do(who, command)
+    assert codec.dump(room.session) == before, "a refused command changed the state"
+    return err.value.code

@@ -8,15 +8,10 @@ from facilitation.engine import LEAD, PUBLIC, DomainError, codec, decode, person
 from facilitation.engine import commands as c
 from facilitation.engine.session import Actor
 
+from .conftest import refused
+
 HYPOTHESES, QUESTIONS, DISCUSSION = 5, 4, 6
 
-
-def refused(room, who, command) -> str:
-    before = codec.dump(room.session)
-    with pytest.raises(DomainError) as err:
-        room.do(who, command)
-    assert codec.dump(room.session) == before, "a refused command changed the state"
-    return err.value.code
 
 
 def in_case(room, phase: int):

@@ -6,16 +6,12 @@ from collections import Counter
 
 import pytest
 
-from facilitation.engine import PUBLIC, DomainError, codec, customize, personal_view, room_view, session_plan
+from facilitation.engine import PUBLIC, codec, customize, personal_view, room_view, session_plan
 from facilitation.engine import commands as c
 from facilitation.engine.entities import Actor
 from facilitation.engine.rounds import FREE, group_sizes, odd_rule, split
 
-
-def refused(room, who, command) -> str:
-    with pytest.raises(DomainError) as err:
-        room.do(who, command)
-    return err.value.code
+from .conftest import refused
 
 
 def me(room, who) -> dict:

@@ -8,11 +8,7 @@ from facilitation.engine import Actor, DomainError, decode, dump, load
 from facilitation.engine import commands as c
 from facilitation.engine.session import ANSWERS_KEPT
 
-
-def refused(room, who, command) -> str:
-    with pytest.raises(DomainError) as info:
-        room.do(who, command)
-    return info.value.code
+from .conftest import refused
 
 
 def test_every_client_command_takes_a_command_id():

@@ -7,6 +7,8 @@ from facilitation.engine import LEAD, PUBLIC, DomainError, codec, personal_view,
 from facilitation.engine import commands as c
 from facilitation.engine.session import Actor
 
+from .conftest import refused
+
 LEADER_COMMANDS = [
     c.Start(), c.NextPhase(), c.PreviousPhase(), c.JumpToPhase(index=2), c.Pause(), c.Resume(),
     c.Extend(minutes=5), c.OpenVote(), c.CloseVote(), c.RevealVote(), c.BreakTie(nomination_id="n1"),
@@ -17,13 +19,6 @@ LEADER_COMMANDS = [
     c.RemovePerson(person_id="p3"), c.SetAdmitEach(on=True),
 ]
 
-
-def refused(room, who, command) -> str:
-    before = codec.dump(room.session)
-    with pytest.raises(DomainError) as err:
-        room.do(who, command)
-    assert codec.dump(room.session) == before, "a refused command changed the state"
-    return err.value.code
 
 
 @pytest.mark.parametrize("command", LEADER_COMMANDS, ids=lambda cmd: cmd.name)
